@@ -1,0 +1,56 @@
+/* minnorm — datasets: samples × features with integer class labels.
+ *
+ * Layout: x is row-major, n rows of d features each (sample i starts at
+ * x + i*d).  Pixels are stored as doubles scaled to [0, 1] (byte / 255).
+ * The image shape (h, w, channels) is kept so that feature maps and pixel
+ * permutations can use it; d == h * w * channels.
+ */
+#ifndef MINNORM_DATASET_H
+#define MINNORM_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "minnorm/status.h"
+
+typedef struct {
+  size_t n, d;       /* samples, features per sample                    */
+  double *x;         /* row-major n × d, owned                          */
+  int32_t *y;        /* n labels in [0, nclass), owned                  */
+  int nclass;        /* number of classes (10 for MNIST)                */
+  size_t h, w, channels; /* image shape; d == h*w*channels              */
+  char md5[2][33];   /* md5 of the image and label files ("" if none)   */
+  char path[2][1024];/* the files it came from                          */
+} mn_dataset;
+
+/* Returns new, zero-filled n × d dataset with nclass classes — caller
+ * destroys.  Fails with MN_ERR_NOMEM or MN_ERR_ARG (d == 0, overflow). */
+mn_status mn_dataset_create(size_t n, size_t d, int nclass, mn_dataset **out);
+
+/* Frees the dataset; accepts NULL and *ds == NULL; sets *ds = NULL. */
+void mn_dataset_destroy(mn_dataset **ds);
+
+/* Loads an IDX image file (u8, 3 dims: count × rows × cols) and an IDX label
+ * file (u8, 1 dim), either plain or gzip-compressed (detected from the
+ * content, not the name).  Keeps the first `nmax` samples (0 = all);
+ * asking for more than the file holds is an error.  Labels must be < nclass.
+ * Returns new — caller destroys.  Every malformed input (missing file, bad
+ * magic, element type, dimension overflow, truncation, count mismatch, label
+ * out of range) fails with a message naming the file. */
+mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
+                              size_t nmax, int nclass, mn_dataset **out);
+
+/* Loads MNIST from a directory holding the official file names
+ * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...), each either
+ * plain or with a .gz suffix.  split is "train" or "test".  Returns new. */
+mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
+                                mn_dataset **out);
+
+/* Loads a dataset named by a CLI-style spec "mnist:DIR" (the only kind so
+ * far).  split as above.  Returns new — caller destroys. */
+mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
+                               mn_dataset **out);
+
+/* Number of distinct labels actually present. */
+int mn_dataset_classes_present(const mn_dataset *ds);
+
+#endif

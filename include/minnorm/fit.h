@@ -1,0 +1,56 @@
+/* minnorm — the fit pipeline: Gram -> solve -> residual/train error ->
+ * predict -> metrics.  One call runs the whole spine on in-memory datasets;
+ * the CLI, the tests and the benchmarks all go through it.
+ */
+#ifndef MINNORM_FIT_H
+#define MINNORM_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "minnorm/status.h"
+#include "minnorm/dataset.h"
+#include "minnorm/kernel.h"
+#include "minnorm/solver.h"
+#include "minnorm/model.h"
+
+typedef struct {
+  mn_kernel kernel;
+  mn_solver_opts solver;
+  size_t max_memory;  /* bytes the fit may use; 0 = what the machine has   */
+} mn_fit_opts;
+
+mn_fit_opts mn_fit_opts_default(void);
+/* NULL if valid, else a one-line message naming the bad option. */
+const char *mn_fit_opts_check(const mn_fit_opts *o);
+
+typedef struct {
+  size_t n, d, c, n_test;
+  double train_error;     /* fraction misclassified on the training set   */
+  double test_error;      /* on the test set (NaN if no test set)         */
+  double rkhs_norm;       /* sqrt(trace(Y^T alpha))                        */
+  double rkhs_norm_quad;  /* sqrt(trace(alpha^T K alpha)), the same when
+                             K alpha = Y; computed independently           */
+  double alpha_fro;       /* ||alpha||_F                                   */
+  double rel_residual;    /* ||(K + lambda I) alpha - Y||_F / ||Y||_F     */
+  double t_gram, t_factor, t_solve, t_residual, t_predict, t_total;
+  size_t bytes_K;         /* bytes of the kernel matrix                    */
+  mn_solve_info solve;
+} mn_fit_result;
+
+/* Bytes a fit on n training samples needs (K plus the O(n c) vectors). */
+size_t mn_fit_bytes_needed(size_t n, size_t d, size_t c);
+
+/* Fits on `train`, evaluates on `test` (may be NULL).  On success *model
+ * holds alpha (owned; release with mn_model_release) and borrows train's
+ * rows, so train must outlive it.  test_pred (n_test entries, may be NULL)
+ * receives the test predictions.  Refuses up front with MN_ERR_TOO_BIG when
+ * K does not fit max_memory.  Fails with MN_ERR_NOT_SPD (chol on a singular
+ * K: the message names --solver eig and --lambda), MN_ERR_NOMEM, ... */
+mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
+                     const mn_dataset *test, mn_model *model,
+                     mn_fit_result *res, int32_t *test_pred);
+
+/* Frees what mn_fit_run allocated in the model (accepts a zeroed model). */
+void mn_model_release(mn_model *model);
+
+#endif

@@ -1,0 +1,27 @@
+/* minnorm — the run report: JSON with results and provenance.  */
+#ifndef MINNORM_REPORT_H
+#define MINNORM_REPORT_H
+
+#include <stdio.h>
+#include "minnorm/fit.h"
+
+typedef struct {
+  const char *command;     /* the command line, for the record            */
+  const char *data_spec;   /* e.g. "mnist:data/mnist"                     */
+  unsigned long long seed;
+  const char *model_path;  /* where alpha was saved, or NULL              */
+} mn_report_meta;
+
+/* Writes the JSON report atomically (temporary file + rename). */
+mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
+                               const mn_fit_opts *o, const mn_dataset *train,
+                               const mn_dataset *test, const mn_fit_result *r);
+
+/* Prints the human summary table. */
+void mn_report_print_summary(FILE *f, const mn_fit_opts *o,
+                             const mn_fit_result *r);
+
+/* "0.1.0 (git abc123)" */
+const char *mn_version_string(void);
+
+#endif

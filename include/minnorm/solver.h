@@ -1,0 +1,77 @@
+/* minnorm — exact solvers for (K + lambda I) alpha = Y.
+ *
+ * K is n × n symmetric, column-major, leading dimension ldk; Y and alpha are
+ * n × c column-major (leading dimension n).  The one-hot Y has c = classes.
+ *
+ *   chol  LAPACK dpotrf (lower) + dpotrs.  Fails with MN_ERR_NOT_SPD when K is
+ *         not numerically positive definite, with the message suggesting
+ *         --solver eig or --lambda > 0.
+ *   eig   LAPACK dsyevd: alpha = V diag(1/w_i) V^T Y over the eigenvalues
+ *         w_i > rcond * w_max (others dropped), i.e. the pseudo-inverse: the
+ *         minimum-norm least-squares solution.  Default rcond = n * eps, the
+ *         cut-off numpy.linalg.pinv(hermitian=True) and LAPACK's dgelsd use
+ *         up to a factor.
+ */
+#ifndef MINNORM_SOLVER_H
+#define MINNORM_SOLVER_H
+
+#include <stddef.h>
+#include "minnorm/status.h"
+
+typedef enum { MN_SOLVER_AUTO = 0, MN_SOLVER_CHOL, MN_SOLVER_EIG } mn_solver_kind;
+
+typedef struct {
+  mn_solver_kind kind;  /* auto = chol for now (see issue: packed/mixed)   */
+  double lambda;        /* ridge added to the diagonal, >= 0 (default 0)   */
+  double rcond;         /* eig cut-off relative to the largest eigenvalue;
+                           <= 0 means n * DBL_EPSILON                       */
+} mn_solver_opts;
+
+mn_solver_opts mn_solver_opts_default(void);
+const char *mn_solver_opts_check(const mn_solver_opts *o);
+mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind);
+const char *mn_solver_kind_name(mn_solver_kind kind);
+
+/* What a solve measured. */
+typedef struct {
+  mn_solver_kind used;  /* the method that produced alpha                  */
+  double t_factor;      /* seconds in the factorization                    */
+  double t_solve;       /* seconds in the triangular / spectral solves     */
+  size_t rank;          /* eig: eigenvalues kept; chol: n                   */
+  double eig_min, eig_max; /* eig: extreme eigenvalues of K + lambda I      */
+} mn_solve_info;
+
+/* Solves in place.  On entry the lower triangle of K holds the matrix.  If
+ * the strict upper triangle holds a mirror copy (mn_gram_build(.., mirror=1))
+ * it is preserved, and diagK (n entries, may be NULL) receives the original
+ * diagonal so that mn_symv_mirror() can still apply K afterwards.  On exit
+ * the lower triangle is overwritten (the Cholesky factor or eigen workspace).
+ * Y (n × c) is borrowed; alpha (n × c, column-major) receives the solution.
+ * Fails with MN_ERR_NOT_SPD (chol), MN_ERR_NOMEM, MN_ERR_LAPACK. */
+mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
+                   double *diagK, size_t c, const double *Y, double *alpha,
+                   mn_solve_info *info);
+
+/* Dense Cholesky pieces (solvers/chol.c). K lower, in place. */
+mn_status mn_chol_factor(size_t n, double *K, size_t ldk);
+mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
+                        double *B, size_t ldb);
+
+/* Pseudo-inverse solve via the symmetric eigendecomposition (solvers/eig.c).
+ * Destroys the lower triangle of K.  rank receives the count kept. */
+mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
+                       const double *Y, double *alpha, double rcond,
+                       size_t *rank, double *wmin, double *wmax);
+
+/* R = K X for a K whose strict upper triangle holds K and whose original
+ * diagonal is diagK (the state mn_solve leaves behind); X and R are n × c
+ * column-major.  Used for residuals and training predictions without
+ * rebuilding K. */
+void mn_symv_mirror(size_t n, const double *K, size_t ldk, const double *diagK,
+                    size_t c, const double *X, double *R);
+
+/* Restores the lower triangle and diagonal of K from the upper mirror and
+ * diagK (e.g. to retry with another solver after a failed factorization). */
+void mn_mirror_restore(size_t n, double *K, size_t ldk, const double *diagK);
+
+#endif

@@ -1,0 +1,44 @@
+/* minnorm — facts about the machine and the process: memory, time, BLAS. */
+#ifndef MINNORM_SYSINFO_H
+#define MINNORM_SYSINFO_H
+
+#include <stddef.h>
+#include "minnorm/status.h"
+
+/* Monotonic wall-clock seconds. */
+double mn_time_now(void);
+
+/* Bytes of memory available to this process: MemAvailable from
+ * /proc/meminfo, further limited by the cgroup limit when one is set, and by
+ * the environment variable MINNORM_MEMORY_LIMIT (bytes, with an optional
+ * K/M/G suffix) when set.  0 if nothing could be read. */
+size_t mn_mem_available(void);
+
+/* Peak resident set size of this process, in bytes. */
+size_t mn_mem_peak_rss(void);
+
+/* Parses "123", "1.5G", "800M", "64k" (powers of 1024) into bytes.
+ * MN_ERR_ARG on anything else. */
+mn_status mn_parse_bytes(const char *s, size_t *bytes);
+
+/* Formats bytes as e.g. "14.4 GB" (powers of 1000, as the design notes quote). */
+void mn_format_bytes(size_t bytes, char *buf, size_t len);
+
+/* The BLAS in use: e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... (Haswell)", and its
+ * thread count. */
+const char *mn_blas_name(void);
+int mn_blas_threads(void);
+
+/* Allocates a large buffer (e.g. the kernel matrix) aligned to 2 MiB and
+ * advised for transparent huge pages: first touch is ~2x faster and the
+ * factorization suffers fewer TLB misses.  Release with free().  NULL on
+ * failure. */
+void *mn_alloc_big(size_t bytes);
+
+/* Checks that `bytes` more can be allocated under `limit` (0 = use
+ * mn_mem_available()).  On refusal returns MN_ERR_TOO_BIG with a one-line
+ * message "<what> needs X but only Y is available; <advice>". */
+mn_status mn_mem_check(size_t bytes, size_t limit, const char *what,
+                       const char *advice);
+
+#endif

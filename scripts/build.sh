@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# build.sh [release|asan] — configure and build minnorm with CMake.
+#   release (default)  build/       -DCMAKE_BUILD_TYPE=Release  -> build/minnorm
+#   asan               build-asan/  Debug + AddressSanitizer/UBSan (-DMINNORM_SANITIZE=ON)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PROG="build.sh"
+
+mode="${1:-release}"
+case "$mode" in
+  release) dir="$ROOT/build";      cfg=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan)    dir="$ROOT/build-asan"; cfg=(-DCMAKE_BUILD_TYPE=Debug -DMINNORM_SANITIZE=ON) ;;
+  -h|--help) echo "usage: $PROG [release|asan]"; exit 0 ;;
+  *) echo "$PROG: error: unknown build type '$mode' (expected release or asan)" >&2; exit 2 ;;
+esac
+(($# <= 1)) || { echo "$PROG: error: too many arguments (usage: $PROG [release|asan])" >&2; exit 2; }
+
+command -v cmake >/dev/null 2>&1 || { echo "$PROG: error: cmake not found (run scripts/setup.sh)" >&2; exit 1; }
+
+cmake -S "$ROOT" -B "$dir" "${cfg[@]}" \
+  || { echo "$PROG: error: CMake configure failed in $dir" >&2; exit 1; }
+cmake --build "$dir" -j2 \
+  || { echo "$PROG: error: build failed in $dir" >&2; exit 1; }
+[[ -x "$dir/minnorm" ]] || { echo "$PROG: error: build finished but $dir/minnorm is missing" >&2; exit 1; }

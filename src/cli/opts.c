@@ -1,0 +1,97 @@
+/* minnorm CLI — option value parsing. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "minnorm/status.h"
+#include "opts.h"
+
+int cli_flag(int argc, char **argv, int *i, const char *name, const char **val)
+{
+  const char *a = argv[*i];
+  size_t len = strlen(name);
+  if (strncmp(a, name, len) != 0) return 0;
+  if (a[len] == '=') {
+    *val = a + len + 1;
+    return 1;
+  }
+  if (a[len] != '\0') return 0;
+  if (*i + 1 >= argc) {
+    mn_error_set(MN_ERR_ARG, "%s needs a value", name);
+    return -1;
+  }
+  *val = argv[++*i];
+  return 1;
+}
+
+int cli_double(const char *flag, const char *s, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno || !isfinite(v)) {
+    mn_error_set(MN_ERR_ARG, "%s '%s': not a number", flag, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_u64(const char *flag, const char *s, unsigned long long *out)
+{
+  char *end;
+  errno = 0;
+  if (*s == '-' || *s == '+') {
+    mn_error_set(MN_ERR_ARG, "%s '%s': expected a non-negative integer", flag, s);
+    return -1;
+  }
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s || *end || errno) {
+    mn_error_set(MN_ERR_ARG, "%s '%s': expected a non-negative integer", flag, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_size(const char *flag, const char *s, size_t *out)
+{
+  unsigned long long v;
+  if (cli_u64(flag, s, &v)) return -1;
+  *out = (size_t)v;
+  return 0;
+}
+
+int cli_int(const char *flag, const char *s, int *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end || errno || v < -1000000 || v > 1000000) {
+    mn_error_set(MN_ERR_ARG, "%s '%s': expected an integer", flag, s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+int cli_output_writable(const char *flag, const char *path)
+{
+  if (!*path) {
+    mn_error_set(MN_ERR_ARG, "%s: empty file name", flag);
+    return -1;
+  }
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash) strcpy(dir, ".");
+  else if (slash == path) strcpy(dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(dir, W_OK) != 0) {
+    mn_error_set(MN_ERR_IO, "%s %s: directory '%s' is not writable: %s", flag, path, dir,
+                 strerror(errno));
+    return -1;
+  }
+  return 0;
+}

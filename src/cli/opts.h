@@ -1,0 +1,23 @@
+/* minnorm CLI — strict parsing of option values.  Each parser returns 0 on
+ * success, or prints nothing and returns -1 after recording a one-line
+ * message (naming the flag and the bad value) with mn_error_set. */
+#ifndef MINNORM_CLI_OPTS_H
+#define MINNORM_CLI_OPTS_H
+
+#include <stddef.h>
+
+/* A matched "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past
+ * the value.  Returns 1 if argv[*i] is this flag (value in *val), 0 if not,
+ * -1 if the flag lacks its value. */
+int cli_flag(int argc, char **argv, int *i, const char *name, const char **val);
+
+int cli_double(const char *flag, const char *s, double *out);
+int cli_size(const char *flag, const char *s, size_t *out);
+int cli_int(const char *flag, const char *s, int *out);
+int cli_u64(const char *flag, const char *s, unsigned long long *out);
+
+/* Checks that the directory that will hold `path` exists and is writable,
+ * so that a long run does not fail only at the end. */
+int cli_output_writable(const char *flag, const char *path);
+
+#endif

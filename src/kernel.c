@@ -1,0 +1,103 @@
+/* minnorm — kernel parameters and the BLAS-3 tile builder.
+ *
+ * Every kernel is a function of the inner product a.b and the squared norms
+ * (see kernel.h), so one GEMM per tile does the O(m nb d) work and a
+ * vectorized elementwise pass (kernel_vec.c) the O(m nb) rest.
+ */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+#include "minnorm/kernel.h"
+#include "kernel_internal.h"
+
+mn_kernel mn_kernel_default(void)
+{
+  mn_kernel k = {MN_KERNEL_GAUSSIAN, 5.0, 0.0, 4};
+  return k;
+}
+
+static const char *const kind_names[] = {"gaussian", "laplacian", "linear", "polynorm"};
+
+const char *mn_kernel_kind_name(mn_kernel_kind kind)
+{
+  return (unsigned)kind < 4 ? kind_names[kind] : "unknown";
+}
+
+mn_status mn_kernel_kind_parse(const char *name, mn_kernel_kind *kind)
+{
+  for (int i = 0; i < 4; i++)
+    if (name && strcmp(name, kind_names[i]) == 0) {
+      *kind = (mn_kernel_kind)i;
+      return MN_OK;
+    }
+  return mn_error_set(MN_ERR_ARG,
+                      "--kernel '%s': unknown kernel (gaussian, laplacian, linear, polynorm)",
+                      name ? name : "");
+}
+
+const char *mn_kernel_check(const mn_kernel *k)
+{
+  if ((unsigned)k->kind > MN_KERNEL_POLYNORM) return "--kernel: unknown kernel kind";
+  if (k->kind == MN_KERNEL_GAUSSIAN || k->kind == MN_KERNEL_LAPLACIAN) {
+    if (!(k->sigma > 0) || !isfinite(k->sigma)) return "--sigma must be a positive number";
+  }
+  if (k->kind == MN_KERNEL_GAUSSIAN) {
+    if (!(k->gamma >= 0) || !isfinite(k->gamma)) return "--gamma must be a positive number";
+  } else if (k->gamma != 0) {
+    return "--gamma applies to the gaussian kernel only (use --sigma)";
+  }
+  if (k->kind == MN_KERNEL_POLYNORM && (k->power < 1 || k->power > 64))
+    return "--power must be an integer from 1 to 64";
+  return NULL;
+}
+
+double mn_kernel_gamma(const mn_kernel *k)
+{
+  return k->gamma > 0 ? k->gamma : 1.0 / (2.0 * k->sigma * k->sigma);
+}
+
+double mn_kernel_diag(const mn_kernel *k, double sq)
+{
+  switch (k->kind) {
+  case MN_KERNEL_GAUSSIAN:
+  case MN_KERNEL_LAPLACIAN: return 1.0;
+  case MN_KERNEL_LINEAR: return sq;
+  case MN_KERNEL_POLYNORM: return sq > 0 ? 1.0 : 0.0;
+  }
+  return 0.0;
+}
+
+void mn_kernel_row_norms(size_t n, size_t d, const double *x, double *sq)
+{
+  for (size_t i = 0; i < n; i++) {
+    const double *r = x + i * d;
+    double s = 0;
+    for (size_t j = 0; j < d; j++) s += r[j] * r[j];
+    sq[i] = s;
+  }
+}
+
+void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
+                    const double *A, const double *sqa,
+                    const double *B, const double *sqb,
+                    double *C, size_t ldc)
+{
+  if (m == 0 || nb == 0) return;
+  const int dist = k->kind == MN_KERNEL_GAUSSIAN || k->kind == MN_KERNEL_LAPLACIAN;
+  /* A, B row-major = column-major d × m and d × nb: C = A^T B. */
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)nb, (int)d,
+              dist ? -2.0 : 1.0, A, (int)d, B, (int)d, 0.0, C, (int)ldc);
+  switch (k->kind) {
+  case MN_KERNEL_GAUSSIAN:
+    mn_kv_gaussian(m, nb, sqa, sqb, mn_kernel_gamma(k), C, ldc);
+    break;
+  case MN_KERNEL_LAPLACIAN:
+    mn_kv_laplacian(m, nb, sqa, sqb, k->sigma, C, ldc);
+    break;
+  case MN_KERNEL_LINEAR:
+    break;
+  case MN_KERNEL_POLYNORM:
+    mn_kv_polynorm(m, nb, sqa, sqb, k->power, C, ldc);
+    break;
+  }
+}

@@ -1,0 +1,176 @@
+/* minnorm — the run report (JSON, written atomically) and the summary
+ * table printed on stdout. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "minnorm/io.h"
+#include "minnorm/report.h"
+#include "minnorm/sysinfo.h"
+
+#ifndef MINNORM_VERSION
+#define MINNORM_VERSION "0.0.0"
+#endif
+#ifndef MINNORM_GIT_REV
+#define MINNORM_GIT_REV "unknown"
+#endif
+
+const char *mn_version_string(void)
+{
+  return MINNORM_VERSION " (git " MINNORM_GIT_REV ")";
+}
+
+static void json_str(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+    else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+    else fputc(ch, f);
+  }
+  fputc('"', f);
+}
+
+/* Numbers: JSON has no NaN, so unavailable values are null. */
+static void json_num(FILE *f, double v)
+{
+  if (isfinite(v)) fprintf(f, "%.17g", v);
+  else fputs("null", f);
+}
+
+static void json_kv_str(FILE *f, const char *k, const char *v, const char *sep)
+{
+  fprintf(f, "  \"%s\": ", k);
+  json_str(f, v);
+  fputs(sep, f);
+}
+
+static void json_kv_num(FILE *f, const char *k, double v, const char *sep)
+{
+  fprintf(f, "  \"%s\": ", k);
+  json_num(f, v);
+  fputs(sep, f);
+}
+
+static void json_files(FILE *f, const char *key, const mn_dataset *ds)
+{
+  fprintf(f, "  \"%s\": ", key);
+  if (!ds) { fputs("null,\n", f); return; }
+  fputs("{\"images\": ", f);
+  json_str(f, ds->path[0]);
+  fputs(", \"images_md5\": ", f);
+  json_str(f, ds->md5[0]);
+  fputs(", \"labels\": ", f);
+  json_str(f, ds->path[1]);
+  fputs(", \"labels_md5\": ", f);
+  json_str(f, ds->md5[1]);
+  fputs("},\n", f);
+}
+
+mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
+                               const mn_fit_opts *o, const mn_dataset *train,
+                               const mn_dataset *test, const mn_fit_result *r)
+{
+  mn_out *out;
+  MN_TRY(mn_out_open(path, &out));
+  FILE *f = mn_out_file(out);
+  char date[64];
+  time_t now = time(NULL);
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  fputs("{\n", f);
+  json_kv_str(f, "minnorm_version", MINNORM_VERSION, ",\n");
+  json_kv_str(f, "git_revision", MINNORM_GIT_REV, ",\n");
+  json_kv_str(f, "date", date, ",\n");
+  json_kv_str(f, "command", meta->command, ",\n");
+  json_kv_str(f, "data", meta->data_spec, ",\n");
+  json_files(f, "train_files", train);
+  json_files(f, "test_files", test);
+  fprintf(f, "  \"seed\": %llu,\n", meta->seed);
+  json_kv_num(f, "n", (double)r->n, ",\n");
+  json_kv_num(f, "n_test", (double)r->n_test, ",\n");
+  json_kv_num(f, "d", (double)r->d, ",\n");
+  json_kv_num(f, "classes", (double)r->c, ",\n");
+  fputs("  \"kernel\": {\"name\": ", f);
+  json_str(f, mn_kernel_kind_name(o->kernel.kind));
+  if (o->kernel.kind == MN_KERNEL_GAUSSIAN) {
+    fputs(", \"sigma\": ", f);
+    json_num(f, o->kernel.gamma > 0 ? sqrt(0.5 / o->kernel.gamma) : o->kernel.sigma);
+    fputs(", \"gamma\": ", f);
+    json_num(f, mn_kernel_gamma(&o->kernel));
+  } else if (o->kernel.kind == MN_KERNEL_LAPLACIAN) {
+    fputs(", \"sigma\": ", f);
+    json_num(f, o->kernel.sigma);
+  } else if (o->kernel.kind == MN_KERNEL_POLYNORM) {
+    fprintf(f, ", \"power\": %d", o->kernel.power);
+  }
+  fputs("},\n", f);
+  json_kv_num(f, "lambda", o->solver.lambda, ",\n");
+  json_kv_str(f, "solver_requested", mn_solver_kind_name(o->solver.kind), ",\n");
+  json_kv_str(f, "solver", mn_solver_kind_name(r->solve.used), ",\n");
+  json_kv_num(f, "rank", (double)r->solve.rank, ",\n");
+  if (r->solve.used == MN_SOLVER_EIG) {
+    json_kv_num(f, "eig_min", r->solve.eig_min, ",\n");
+    json_kv_num(f, "eig_max", r->solve.eig_max, ",\n");
+  }
+  json_kv_num(f, "train_error", r->train_error, ",\n");
+  json_kv_num(f, "test_error", r->test_error, ",\n");
+  json_kv_num(f, "rkhs_norm", r->rkhs_norm, ",\n");
+  json_kv_num(f, "rkhs_norm_quadratic", r->rkhs_norm_quad, ",\n");
+  json_kv_num(f, "alpha_frobenius", r->alpha_fro, ",\n");
+  json_kv_num(f, "relative_residual", r->rel_residual, ",\n");
+  fputs("  \"timings\": {", f);
+  const char *names[] = {"gram", "factor", "solve", "residual", "predict", "total"};
+  const double vals[] = {r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict,
+                         r->t_total};
+  for (int i = 0; i < 6; i++) {
+    fprintf(f, "%s\"%s\": ", i ? ", " : "", names[i]);
+    json_num(f, vals[i]);
+  }
+  fputs("},\n", f);
+  json_kv_num(f, "kernel_matrix_bytes", (double)r->bytes_K, ",\n");
+  json_kv_num(f, "peak_rss_bytes", (double)mn_mem_peak_rss(), ",\n");
+  json_kv_str(f, "blas", mn_blas_name(), ",\n");
+  json_kv_num(f, "blas_threads", mn_blas_threads(), ",\n");
+  if (meta->model_path) json_kv_str(f, "model", meta->model_path, "\n");
+  else fputs("  \"model\": null\n", f);
+  fputs("}\n", f);
+  return mn_out_commit(&out);
+}
+
+void mn_report_print_summary(FILE *f, const mn_fit_opts *o, const mn_fit_result *r)
+{
+  char kdesc[96], mem[32];
+  switch (o->kernel.kind) {
+  case MN_KERNEL_GAUSSIAN:
+    if (o->kernel.gamma > 0) snprintf(kdesc, sizeof kdesc, "gaussian, gamma = %g", o->kernel.gamma);
+    else snprintf(kdesc, sizeof kdesc, "gaussian, sigma = %g", o->kernel.sigma);
+    break;
+  case MN_KERNEL_LAPLACIAN:
+    snprintf(kdesc, sizeof kdesc, "laplacian, sigma = %g", o->kernel.sigma);
+    break;
+  case MN_KERNEL_LINEAR: snprintf(kdesc, sizeof kdesc, "linear"); break;
+  case MN_KERNEL_POLYNORM:
+    snprintf(kdesc, sizeof kdesc, "polynorm, power = %d", o->kernel.power);
+    break;
+  }
+  mn_format_bytes(mn_mem_peak_rss(), mem, sizeof mem);
+  fprintf(f, "minnorm fit  %s\n", mn_version_string());
+  fprintf(f, "  %-22s %zu x %zu (%zu classes), test %zu\n", "train", r->n, r->d, r->c,
+          r->n_test);
+  fprintf(f, "  %-22s %s\n", "kernel", kdesc);
+  fprintf(f, "  %-22s %s, lambda = %g", "solver", mn_solver_kind_name(r->solve.used),
+          o->solver.lambda);
+  if (r->solve.used == MN_SOLVER_EIG) fprintf(f, ", rank %zu", r->solve.rank);
+  fputc('\n', f);
+  fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
+  if (isfinite(r->test_error))
+    fprintf(f, "  %-22s %.2f %%\n", "test error", 100 * r->test_error);
+  fprintf(f, "  %-22s %.4f\n", "RKHS norm", r->rkhs_norm);
+  fprintf(f, "  %-22s %.4g\n", "||alpha||_F", r->alpha_fro);
+  fprintf(f, "  %-22s %.2e\n", "relative residual", r->rel_residual);
+  fprintf(f, "  %-22s gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n",
+          "time (s)", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);
+  fprintf(f, "  %-22s %.2f s\n", "total", r->t_total);
+  fprintf(f, "  %-22s %s\n", "peak memory", mem);
+}

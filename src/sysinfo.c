@@ -1,0 +1,139 @@
+/* minnorm — machine and process facts: clocks, memory, BLAS identity. */
+#define _DEFAULT_SOURCE /* madvise */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "minnorm/sysinfo.h"
+
+/* OpenBLAS extensions (declared in its cblas.h; repeated here so that this
+ * file does not depend on where the header lives). */
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+extern int openblas_get_num_threads(void);
+
+double mn_time_now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+mn_status mn_parse_bytes(const char *s, size_t *bytes)
+{
+  if (!s || !*s) return mn_error_set(MN_ERR_ARG, "empty size");
+  errno = 0;
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || errno || !(v >= 0) || !isfinite(v))
+    return mn_error_set(MN_ERR_ARG, "'%s' is not a size (e.g. 800M, 20G)", s);
+  double mult = 1;
+  switch (toupper((unsigned char)*end)) {
+  case '\0': break;
+  case 'K': mult = 1024.0; end++; break;
+  case 'M': mult = 1024.0 * 1024; end++; break;
+  case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+  case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+  default: return mn_error_set(MN_ERR_ARG, "'%s' is not a size (e.g. 800M, 20G)", s);
+  }
+  if (*end == 'B' || *end == 'b') end++;
+  if (*end) return mn_error_set(MN_ERR_ARG, "'%s' is not a size (e.g. 800M, 20G)", s);
+  v *= mult;
+  if (v >= 1.8e19) return mn_error_set(MN_ERR_ARG, "'%s' is too large", s);
+  *bytes = (size_t)v;
+  return MN_OK;
+}
+
+/* Reads one unsigned number from a file (cgroup limits); 0 if absent/"max". */
+static size_t read_limit_file(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  unsigned long long v = 0;
+  if (fscanf(f, "%llu", &v) != 1) v = 0;
+  fclose(f);
+  return (size_t)v;
+}
+
+size_t mn_mem_available(void)
+{
+  size_t avail = 0;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+      unsigned long long kb;
+      if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+        avail = (size_t)kb * 1024;
+        break;
+      }
+    }
+    fclose(f);
+  }
+  size_t cg = read_limit_file("/sys/fs/cgroup/memory.max");
+  if (cg) {
+    size_t used = read_limit_file("/sys/fs/cgroup/memory.current");
+    size_t room = cg > used ? cg - used : 0;
+    if (!avail || room < avail) avail = room;
+  }
+  const char *env = getenv("MINNORM_MEMORY_LIMIT");
+  size_t lim;
+  if (env && *env && mn_parse_bytes(env, &lim) == MN_OK && (!avail || lim < avail))
+    avail = lim;
+  return avail;
+}
+
+size_t mn_mem_peak_rss(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return (size_t)ru.ru_maxrss * 1024; /* Linux reports kilobytes */
+}
+
+void mn_format_bytes(size_t bytes, char *buf, size_t len)
+{
+  double b = (double)bytes;
+  if (b >= 1e9) snprintf(buf, len, "%.1f GB", b / 1e9);
+  else if (b >= 1e6) snprintf(buf, len, "%.1f MB", b / 1e6);
+  else if (b >= 1e3) snprintf(buf, len, "%.1f kB", b / 1e3);
+  else snprintf(buf, len, "%zu B", bytes);
+}
+
+const char *mn_blas_name(void)
+{
+  static char name[512];
+  snprintf(name, sizeof name, "%s (core %s)", openblas_get_config(),
+           openblas_get_corename());
+  return name;
+}
+
+int mn_blas_threads(void) { return openblas_get_num_threads(); }
+
+mn_status mn_mem_check(size_t bytes, size_t limit, const char *what,
+                       const char *advice)
+{
+  size_t avail = limit ? limit : mn_mem_available();
+  if (avail == 0 || bytes <= avail) return MN_OK;
+  char need_s[32], avail_s[32];
+  mn_format_bytes(bytes, need_s, sizeof need_s);
+  mn_format_bytes(avail, avail_s, sizeof avail_s);
+  return mn_error_set(MN_ERR_TOO_BIG, "%s needs %s but only %s is available; %s",
+                      what, need_s, avail_s, advice);
+}
+
+void *mn_alloc_big(size_t bytes)
+{
+  void *p = NULL;
+  const size_t huge = (size_t)2 << 20;
+  if (bytes < huge) return malloc(bytes ? bytes : 1);
+  if (posix_memalign(&p, huge, bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE); /* advisory: failure only costs speed */
+#endif
+  return p;
+}

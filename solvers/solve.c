@@ -9,34 +9,35 @@
 
 mn_solver_opts mn_solver_opts_default(void)
 {
-  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0};
+  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0, 1e-6, 0};
   return o;
 }
 
 const char *mn_solver_opts_check(const mn_solver_opts *o)
 {
-  if ((unsigned)o->kind > MN_SOLVER_EIG) return "--solver: unknown solver";
+  if ((unsigned)o->kind > MN_SOLVER_CG) return "--solver: unknown solver";
   if (!(o->lambda >= 0) || !isfinite(o->lambda))
     return "--lambda must be a number >= 0";
   if (!(o->rcond >= 0) || o->rcond >= 1) return "--rcond must be in [0, 1)";
+  if (!(o->tol > 0) || o->tol >= 1) return "--tol must be in (0, 1)";
   return NULL;
 }
 
-static const char *const solver_names[] = {"auto", "chol", "eig"};
+static const char *const solver_names[] = {"auto", "chol", "eig", "cg"};
 
 const char *mn_solver_kind_name(mn_solver_kind kind)
 {
-  return (unsigned)kind <= MN_SOLVER_EIG ? solver_names[kind] : "unknown";
+  return (unsigned)kind <= MN_SOLVER_CG ? solver_names[kind] : "unknown";
 }
 
 mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind)
 {
-  for (int i = 0; i <= MN_SOLVER_EIG; i++)
+  for (int i = 0; i <= MN_SOLVER_CG; i++)
     if (name && strcmp(name, solver_names[i]) == 0) {
       *kind = (mn_solver_kind)i;
       return MN_OK;
     }
-  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig)",
+  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg)",
                       name ? name : "");
 }
 
@@ -56,6 +57,8 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
   info->used = kind;
   double t0 = mn_time_now();
   if (kind == MN_SOLVER_CHOL) {
+    /* The 1-norm is taken before factoring, for dpocon's estimate. */
+    double anorm = mn_sym_norm1(n, K, ldk);
     MN_TRY(mn_chol_factor(n, K, ldk));
     double t1 = mn_time_now();
     info->t_factor = t1 - t0;
@@ -63,10 +66,17 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
     MN_TRY(mn_chol_solve(n, K, ldk, c, alpha, n));
     info->t_solve = mn_time_now() - t1;
     info->rank = n;
+    info->rcond = mn_chol_rcond(n, K, ldk, anorm);
+  } else if (kind == MN_SOLVER_CG) {
+    MN_TRY(mn_cg_solve(n, K, ldk, 0.0, c, Y, alpha, o->tol, o->maxit, &info->iters,
+                       &info->cg_relres, &info->converged));
+    info->t_solve = mn_time_now() - t0;
+    info->rank = n;
   } else {
     MN_TRY(mn_eig_solve(n, K, ldk, c, Y, alpha, o->rcond, &info->rank, &info->eig_min,
                         &info->eig_max));
     info->t_factor = mn_time_now() - t0;
+    info->rcond = info->eig_max > 0 ? fmax(info->eig_min, 0) / info->eig_max : 0;
   }
   return MN_OK;
 }

@@ -171,7 +171,7 @@ mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
     ds->y[i] = raw[i];
   }
   MN_TRY_GOTO(s, idx_read(&fi, raw, n * fi.item, "the image data"), fail);
-  for (size_t i = 0; i < n * fi.item; i++) ds->x[i] = raw[i] * (1.0 / 255.0);
+  for (size_t i = 0; i < n * fi.item; i++) ds->x[i] = raw[i] / 255.0;
   free(raw);
   raw = NULL;
   idx_close(&fi);

@@ -17,6 +17,7 @@ mn_fit_opts mn_fit_opts_default(void)
   o.kernel = mn_kernel_default();
   o.solver = mn_solver_opts_default();
   o.max_memory = 0;
+  o.cg_compare = 0;
   return o;
 }
 
@@ -99,7 +100,20 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   res->t_gram = mn_time_now() - t0;
 
   mn_onehot(n, train->y, c, Y);
+  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
+    /* CG reads the intact K; R holds its solution until the residual step. */
+    t0 = mn_time_now();
+    MN_TRY_GOTO(s, mn_cg_solve(n, K, n, o->solver.lambda, c, Y, R, o->solver.tol,
+                               o->solver.maxit, &res->cg_iters, &res->cg_relres,
+                               &res->cg_converged), fail);
+    res->t_cg = mn_time_now() - t0;
+  }
   MN_TRY_GOTO(s, mn_solve(&o->solver, n, K, n, diagK, c, Y, alpha, &res->solve), fail);
+  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
+    double an = mn_frobenius(n, c, alpha);
+    for (size_t i = 0; i < n * c; i++) R[i] -= alpha[i];
+    res->cg_alpha_reldiff = an > 0 ? mn_frobenius(n, c, R) / an : 0;
+  }
   res->t_factor = res->solve.t_factor;
   res->t_solve = res->solve.t_solve;
 

@@ -56,13 +56,25 @@ mn_status mn_npy_read(const char *path, size_t *rows, size_t *cols, double **a)
   }
   int fortran = strstr(dict, "'fortran_order': True") != NULL;
   const char *sh = strstr(dict, "'shape': (");
-  unsigned long long r = 0, c = 1;
-  if (!sh || sscanf(sh + 10, "%llu", &r) != 1) {
-    s = mn_error_set(MN_ERR_FORMAT, "%s: cannot read the array shape", path);
+  unsigned long long dims[3] = {0, 1, 1};
+  int nd = 0;
+  const char *q = sh ? sh + 10 : NULL;
+  while (q && nd < 3) {
+    while (*q == ' ') q++;
+    if (*q == ')') break;
+    char *end;
+    dims[nd] = strtoull(q, &end, 10);
+    if (end == q) { q = NULL; break; }
+    nd++;
+    q = end;
+    while (*q == ' ') q++;
+    if (*q == ',') q++;
+  }
+  if (!q || nd == 0 || nd > 2) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: expected a 1-D or 2-D array shape", path);
     goto done;
   }
-  const char *comma = strchr(sh + 10, ',');
-  if (comma && sscanf(comma + 1, " %llu", &c) != 1) c = 1;
+  unsigned long long r = dims[0], c = nd == 2 ? dims[1] : 1;
   if (r && c > SIZE_MAX / sizeof(double) / r) {
     s = mn_error_set(MN_ERR_FORMAT, "%s: shape too large", path);
     goto done;

@@ -17,6 +17,9 @@ typedef struct {
   mn_kernel kernel;
   mn_solver_opts solver;
   size_t max_memory;  /* bytes the fit may use; 0 = what the machine has   */
+  int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
+                         K before the direct solve, and report its iteration
+                         count, time and distance to the direct solution   */
 } mn_fit_opts;
 
 mn_fit_opts mn_fit_opts_default(void);
@@ -35,6 +38,11 @@ typedef struct {
   double t_gram, t_factor, t_solve, t_residual, t_predict, t_total;
   size_t bytes_K;         /* bytes of the kernel matrix                    */
   mn_solve_info solve;
+  /* cg_compare only: */
+  size_t cg_iters;
+  int cg_converged;
+  double t_cg, cg_relres; /* time, CG's final recurrence residual          */
+  double cg_alpha_reldiff;/* ||alpha_cg - alpha||_F / ||alpha||_F          */
 } mn_fit_result;
 
 /* Bytes a fit on n training samples needs (K plus the O(n c) vectors). */

@@ -11,6 +11,10 @@
  *         minimum-norm least-squares solution.  Default rcond = n * eps, the
  *         cut-off numpy.linalg.pinv(hermitian=True) and LAPACK's dgelsd use
  *         up to a factor.
+ *   cg    conjugate gradients on (K + lambda I) alpha = Y from alpha = 0, one
+ *         independent recurrence per column sharing one BLAS-3 product per
+ *         iteration; stops when every column has ||r|| <= tol ||y||
+ *         (Hestenes & Stiefel 1952).  K is only read.
  */
 #ifndef MINNORM_SOLVER_H
 #define MINNORM_SOLVER_H
@@ -18,13 +22,20 @@
 #include <stddef.h>
 #include "minnorm/status.h"
 
-typedef enum { MN_SOLVER_AUTO = 0, MN_SOLVER_CHOL, MN_SOLVER_EIG } mn_solver_kind;
+typedef enum {
+  MN_SOLVER_AUTO = 0,
+  MN_SOLVER_CHOL,
+  MN_SOLVER_EIG,
+  MN_SOLVER_CG
+} mn_solver_kind;
 
 typedef struct {
   mn_solver_kind kind;  /* auto = chol for now (see issue: packed/mixed)   */
   double lambda;        /* ridge added to the diagonal, >= 0 (default 0)   */
   double rcond;         /* eig cut-off relative to the largest eigenvalue;
                            <= 0 means n * DBL_EPSILON                       */
+  double tol;           /* cg: relative residual target (default 1e-6)     */
+  size_t maxit;         /* cg: iteration limit (0 = 10 n)                   */
 } mn_solver_opts;
 
 mn_solver_opts mn_solver_opts_default(void);
@@ -39,6 +50,11 @@ typedef struct {
   double t_solve;       /* seconds in the triangular / spectral solves     */
   size_t rank;          /* eig: eigenvalues kept; chol: n                   */
   double eig_min, eig_max; /* eig: extreme eigenvalues of K + lambda I      */
+  double rcond;         /* estimate of 1/kappa_1(K + lambda I): LAPACK dpocon
+                           (chol), w_min/w_max (eig); 0 if not computed     */
+  size_t iters;         /* cg: iterations taken                            */
+  double cg_relres;     /* cg: final max_k ||r_k|| / ||y_k||                */
+  int converged;        /* cg: 1 if the tolerance was met                  */
 } mn_solve_info;
 
 /* Solves in place.  On entry the lower triangle of K holds the matrix.  If
@@ -56,12 +72,26 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
 mn_status mn_chol_factor(size_t n, double *K, size_t ldk);
 mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
                         double *B, size_t ldb);
+/* ||K||_1 of a symmetric K from its lower triangle (LAPACK dlansy). */
+double mn_sym_norm1(size_t n, const double *K, size_t ldk);
+/* LAPACK dpocon's estimate of 1/kappa_1 from the lower Cholesky factor and
+ * the 1-norm of the original matrix; 0 when it cannot be computed. */
+double mn_chol_rcond(size_t n, const double *L, size_t ldl, double anorm);
 
 /* Pseudo-inverse solve via the symmetric eigendecomposition (solvers/eig.c).
  * Destroys the lower triangle of K.  rank receives the count kept. */
 mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
                        const double *Y, double *alpha, double rcond,
                        size_t *rank, double *wmin, double *wmax);
+
+/* Conjugate gradients for (K + lambda I) X = Y, K symmetric with its lower
+ * triangle valid (column-major, ldk).  X (n × c) receives the iterate that
+ * reached ||r_k|| <= tol ||y_k|| for every column k, or the last one after
+ * maxit iterations (then *converged = 0; not an error).  Workspace is
+ * allocated inside (4 n c doubles).  MN_ERR_NOMEM on allocation failure. */
+mn_status mn_cg_solve(size_t n, const double *K, size_t ldk, double lambda, size_t c,
+                      const double *Y, double *X, double tol, size_t maxit,
+                      size_t *iters, double *relres, int *converged);
 
 /* R = K X for a K whose strict upper triangle holds K and whose original
  * diagonal is diagK (the state mn_solve leaves behind); X and R are n × c

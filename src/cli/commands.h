@@ -2,5 +2,7 @@
  * 0 success, 1 data or runtime error, 2 usage error. */
 #ifndef MINNORM_CLI_COMMANDS_H
 #define MINNORM_CLI_COMMANDS_H
+#include <stdio.h>
 int cli_fit_main(int argc, char **argv);
+void cli_fit_help(FILE *f);
 #endif

@@ -20,7 +20,7 @@ typedef struct {
   int quiet;
 } fit_args;
 
-static void fit_help(FILE *f)
+void cli_fit_help(FILE *f)
 {
   fprintf(f,
 "usage: minnorm fit --data KIND:DIR [options]\n"
@@ -160,7 +160,7 @@ int cli_fit_main(int argc, char **argv)
     return 2;
   }
   if (help) {
-    fit_help(stdout);
+    cli_fit_help(stdout);
     return 0;
   }
   if ((a.out && cli_output_writable("--out", a.out)) ||

@@ -28,6 +28,8 @@ int main(int argc, char **argv)
   }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(stdout);
+    fputs("\n", stdout);
+    cli_fit_help(stdout);
     return 0;
   }
   if (!strcmp(argv[1], "--version")) {

@@ -1,0 +1,174 @@
+/* minnorm — label corruption and input scrambling (see transform.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "minnorm/rng.h"
+#include "minnorm/transform.h"
+
+mn_transform mn_transform_default(void)
+{
+  mn_transform t = {MN_LABELS_TRUE, 0.0, MN_INPUTS_TRUE, 1};
+  return t;
+}
+
+mn_status mn_transform_parse_labels(const char *s, mn_transform *t)
+{
+  if (s && !strcmp(s, "true")) { t->labels = MN_LABELS_TRUE; t->p = 0; return MN_OK; }
+  if (s && !strcmp(s, "random")) { t->labels = MN_LABELS_RANDOM; t->p = 1; return MN_OK; }
+  if (s && !strncmp(s, "corrupt:", 8)) {
+    char *end;
+    errno = 0;
+    double p = strtod(s + 8, &end);
+    if (end != s + 8 && !*end && !errno && p >= 0 && p <= 1) {
+      t->labels = MN_LABELS_CORRUPT;
+      t->p = p;
+      return MN_OK;
+    }
+    return mn_error_set(MN_ERR_ARG, "--labels '%s': corrupt:P needs 0 <= P <= 1", s);
+  }
+  return mn_error_set(MN_ERR_ARG, "--labels '%s': expected true, random or corrupt:P",
+                      s ? s : "");
+}
+
+static const char *const inputs_names[] = {"true", "shuffled", "random", "gaussian"};
+
+const char *mn_inputs_kind_name(mn_inputs_kind k)
+{
+  return (unsigned)k <= MN_INPUTS_GAUSSIAN ? inputs_names[k] : "unknown";
+}
+
+mn_status mn_transform_parse_inputs(const char *s, mn_transform *t)
+{
+  for (int i = 0; i <= MN_INPUTS_GAUSSIAN; i++)
+    if (s && !strcmp(s, inputs_names[i])) {
+      t->inputs = (mn_inputs_kind)i;
+      return MN_OK;
+    }
+  return mn_error_set(MN_ERR_ARG,
+                      "--inputs '%s': expected true, shuffled, random or gaussian",
+                      s ? s : "");
+}
+
+void mn_transform_labels_name(const mn_transform *t, char *buf, size_t len)
+{
+  if (t->labels == MN_LABELS_TRUE) snprintf(buf, len, "true");
+  else if (t->labels == MN_LABELS_RANDOM) snprintf(buf, len, "random");
+  else snprintf(buf, len, "corrupt:%g", t->p);
+}
+
+mn_status mn_dataset_copy(const mn_dataset *ds, mn_dataset **out)
+{
+  MN_TRY(mn_dataset_create(ds->n, ds->d, ds->nclass, out));
+  mn_dataset *c = *out;
+  double *x = c->x;
+  int32_t *y = c->y;
+  *c = *ds;
+  c->x = x;
+  c->y = y;
+  memcpy(c->x, ds->x, ds->n * ds->d * sizeof *x);
+  memcpy(c->y, ds->y, ds->n * sizeof *y);
+  return MN_OK;
+}
+
+/* Seeds a per-item generator so that draws for item i do not depend on how
+ * many items came before (order- and block-independent). */
+static void item_rng(mn_rng *r, uint64_t seed, uint64_t stream, uint64_t item)
+{
+  mn_rng_seed(r, seed ^ (item * 0x9e3779b97f4a7c15ull), stream);
+}
+
+static void permute_rows(mn_dataset *ds, const size_t *perm, double *tmp)
+{
+  for (size_t i = 0; i < ds->n; i++) {
+    double *row = ds->x + i * ds->d;
+    for (size_t j = 0; j < ds->d; j++) tmp[j] = row[perm[j]];
+    memcpy(row, tmp, ds->d * sizeof *tmp);
+  }
+}
+
+/* Each image gets its own permutation; test images use item ids after the
+ * training ones so that no two images share a permutation stream. */
+static void permute_each(mn_dataset *ds, uint64_t seed, uint64_t first, size_t *perm,
+                         double *tmp)
+{
+  for (size_t i = 0; i < ds->n; i++) {
+    mn_rng r;
+    item_rng(&r, seed, MN_STREAM_PIXEL_RANDOM, first + i);
+    mn_rng_permutation(&r, ds->d, perm);
+    double *row = ds->x + i * ds->d;
+    for (size_t j = 0; j < ds->d; j++) tmp[j] = row[perm[j]];
+    memcpy(row, tmp, ds->d * sizeof *tmp);
+  }
+}
+
+static void gaussian_fill(mn_dataset *ds, uint64_t seed, uint64_t first, double mean,
+                          double sd)
+{
+  for (size_t i = 0; i < ds->n; i++) {
+    mn_rng r;
+    item_rng(&r, seed, MN_STREAM_GAUSSIAN, first + i);
+    double *row = ds->x + i * ds->d;
+    for (size_t j = 0; j < ds->d; j++) row[j] = mean + sd * mn_rng_normal(&r);
+  }
+}
+
+mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
+                             mn_dataset *test, double *changed)
+{
+  *changed = 0;
+  if (test && test->d != train->d)
+    return mn_error_set(MN_ERR_ARG, "transform: train and test feature counts differ");
+  if (!(t->p >= 0 && t->p <= 1))
+    return mn_error_set(MN_ERR_ARG, "transform: corruption probability must be in [0, 1]");
+
+  /* Labels: one uniform draw decides, a second picks the class. */
+  if (t->labels != MN_LABELS_TRUE) {
+    size_t diff = 0;
+    for (size_t i = 0; i < train->n; i++) {
+      mn_rng r;
+      item_rng(&r, t->seed, MN_STREAM_LABELS, i);
+      double u = mn_rng_uniform(&r);
+      int32_t cls = (int32_t)mn_rng_below(&r, (uint64_t)train->nclass);
+      if (t->labels == MN_LABELS_RANDOM || u < t->p) {
+        diff += cls != train->y[i];
+        train->y[i] = cls;
+      }
+    }
+    *changed = train->n ? (double)diff / (double)train->n : 0.0;
+  }
+  if (t->inputs == MN_INPUTS_TRUE) return MN_OK;
+
+  const size_t d = train->d;
+  size_t *perm = malloc(d * sizeof *perm);
+  double *tmp = malloc(d * sizeof *tmp);
+  if (!perm || !tmp) {
+    free(perm);
+    free(tmp);
+    return mn_error_set(MN_ERR_NOMEM, "transform: out of memory");
+  }
+  if (t->inputs == MN_INPUTS_SHUFFLED) {
+    mn_rng r;
+    mn_rng_seed(&r, t->seed, MN_STREAM_PIXEL_PERM);
+    mn_rng_permutation(&r, d, perm);
+    permute_rows(train, perm, tmp);
+    if (test) permute_rows(test, perm, tmp);
+  } else if (t->inputs == MN_INPUTS_RANDOM) {
+    permute_each(train, t->seed, 0, perm, tmp);
+    if (test) permute_each(test, t->seed, train->n, perm, tmp);
+  } else {
+    /* Mean and variance of all original training pixels (two-pass). */
+    double mean = 0, var = 0;
+    size_t total = train->n * d;
+    for (size_t i = 0; i < total; i++) mean += train->x[i];
+    mean = total ? mean / (double)total : 0;
+    for (size_t i = 0; i < total; i++) var += (train->x[i] - mean) * (train->x[i] - mean);
+    var = total > 1 ? var / (double)(total - 1) : 0;
+    gaussian_fill(train, t->seed, 0, mean, sqrt(var));
+    if (test) gaussian_fill(test, t->seed, train->n, mean, sqrt(var));
+  }
+  free(perm);
+  free(tmp);
+  return MN_OK;
+}

@@ -86,7 +86,12 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   json_kv_str(f, "data", meta->data_spec, ",\n");
   json_files(f, "train_files", train);
   json_files(f, "test_files", test);
-  fprintf(f, "  \"seed\": %llu,\n", meta->seed);
+  char lname[64];
+  mn_transform_labels_name(meta->tr, lname, sizeof lname);
+  fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)meta->tr->seed);
+  json_kv_str(f, "labels", lname, ",\n");
+  json_kv_str(f, "inputs", mn_inputs_kind_name(meta->tr->inputs), ",\n");
+  json_kv_num(f, "labels_changed_fraction", meta->labels_changed, ",\n");
   json_kv_num(f, "n", (double)r->n, ",\n");
   json_kv_num(f, "n_test", (double)r->n_test, ",\n");
   json_kv_num(f, "d", (double)r->d, ",\n");
@@ -109,6 +114,21 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   json_kv_str(f, "solver_requested", mn_solver_kind_name(o->solver.kind), ",\n");
   json_kv_str(f, "solver", mn_solver_kind_name(r->solve.used), ",\n");
   json_kv_num(f, "rank", (double)r->solve.rank, ",\n");
+  json_kv_num(f, "rcond_estimate", r->solve.rcond, ",\n");
+  if (r->solve.used == MN_SOLVER_CG) {
+    json_kv_num(f, "cg_iterations", (double)r->solve.iters, ",\n");
+    fprintf(f, "  \"cg_converged\": %s,\n", r->solve.converged ? "true" : "false");
+  }
+  if (o->cg_compare && r->solve.used != MN_SOLVER_CG) {
+    fprintf(f, "  \"cg_compare\": {\"iterations\": %zu, \"converged\": %s, \"time\": ",
+            r->cg_iters, r->cg_converged ? "true" : "false");
+    json_num(f, r->t_cg);
+    fputs(", \"tol\": ", f);
+    json_num(f, o->solver.tol);
+    fputs(", \"alpha_relative_difference\": ", f);
+    json_num(f, r->cg_alpha_reldiff);
+    fputs("},\n", f);
+  }
   if (r->solve.used == MN_SOLVER_EIG) {
     json_kv_num(f, "eig_min", r->solve.eig_min, ",\n");
     json_kv_num(f, "eig_max", r->solve.eig_max, ",\n");
@@ -138,30 +158,41 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   return mn_out_commit(&out);
 }
 
-void mn_report_print_summary(FILE *f, const mn_fit_opts *o, const mn_fit_result *r)
+void mn_report_kernel_desc(const mn_kernel *k, char *buf, size_t len)
 {
-  char kdesc[96], mem[32];
-  switch (o->kernel.kind) {
+  switch (k->kind) {
   case MN_KERNEL_GAUSSIAN:
-    if (o->kernel.gamma > 0) snprintf(kdesc, sizeof kdesc, "gaussian, gamma = %g", o->kernel.gamma);
-    else snprintf(kdesc, sizeof kdesc, "gaussian, sigma = %g", o->kernel.sigma);
-    break;
-  case MN_KERNEL_LAPLACIAN:
-    snprintf(kdesc, sizeof kdesc, "laplacian, sigma = %g", o->kernel.sigma);
-    break;
-  case MN_KERNEL_LINEAR: snprintf(kdesc, sizeof kdesc, "linear"); break;
-  case MN_KERNEL_POLYNORM:
-    snprintf(kdesc, sizeof kdesc, "polynorm, power = %d", o->kernel.power);
-    break;
+    if (k->gamma > 0) snprintf(buf, len, "gaussian, gamma = %g", k->gamma);
+    else snprintf(buf, len, "gaussian, sigma = %g", k->sigma);
+    return;
+  case MN_KERNEL_LAPLACIAN: snprintf(buf, len, "laplacian, sigma = %g", k->sigma); return;
+  case MN_KERNEL_LINEAR: snprintf(buf, len, "linear"); return;
+  case MN_KERNEL_POLYNORM: snprintf(buf, len, "polynorm, power = %d", k->power); return;
   }
+  snprintf(buf, len, "unknown");
+}
+
+void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
+                             const mn_fit_opts *o, const mn_fit_result *r)
+{
+  char kdesc[96], mem[32], lname[64];
+  mn_report_kernel_desc(&o->kernel, kdesc, sizeof kdesc);
   mn_format_bytes(mn_mem_peak_rss(), mem, sizeof mem);
+  mn_transform_labels_name(meta->tr, lname, sizeof lname);
   fprintf(f, "minnorm fit  %s\n", mn_version_string());
   fprintf(f, "  %-22s %zu x %zu (%zu classes), test %zu\n", "train", r->n, r->d, r->c,
           r->n_test);
+  if (meta->tr->labels != MN_LABELS_TRUE || meta->tr->inputs != MN_INPUTS_TRUE)
+    fprintf(f, "  %-22s labels %s (%.1f %% changed), inputs %s, seed %llu\n", "randomization",
+            lname, 100 * meta->labels_changed, mn_inputs_kind_name(meta->tr->inputs),
+            (unsigned long long)meta->tr->seed);
   fprintf(f, "  %-22s %s\n", "kernel", kdesc);
   fprintf(f, "  %-22s %s, lambda = %g", "solver", mn_solver_kind_name(r->solve.used),
           o->solver.lambda);
   if (r->solve.used == MN_SOLVER_EIG) fprintf(f, ", rank %zu", r->solve.rank);
+  if (r->solve.used == MN_SOLVER_CG)
+    fprintf(f, ", %zu iterations%s", r->solve.iters,
+            r->solve.converged ? "" : " (NOT converged)");
   fputc('\n', f);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))
@@ -169,6 +200,11 @@ void mn_report_print_summary(FILE *f, const mn_fit_opts *o, const mn_fit_result 
   fprintf(f, "  %-22s %.4f\n", "RKHS norm", r->rkhs_norm);
   fprintf(f, "  %-22s %.4g\n", "||alpha||_F", r->alpha_fro);
   fprintf(f, "  %-22s %.2e\n", "relative residual", r->rel_residual);
+  if (r->solve.rcond > 0) fprintf(f, "  %-22s %.2e\n", "rcond estimate", r->solve.rcond);
+  if (o->cg_compare && r->solve.used != MN_SOLVER_CG)
+    fprintf(f, "  %-22s %zu iterations%s, %.2f s, ||alpha_cg - alpha|| / ||alpha|| = %.1e\n",
+            "conjugate gradients", r->cg_iters, r->cg_converged ? "" : " (NOT converged)", r->t_cg,
+            r->cg_alpha_reldiff);
   fprintf(f, "  %-22s gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n",
           "time (s)", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);
   fprintf(f, "  %-22s %.2f s\n", "total", r->t_total);

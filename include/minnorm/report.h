@@ -4,11 +4,13 @@
 
 #include <stdio.h>
 #include "minnorm/fit.h"
+#include "minnorm/transform.h"
 
 typedef struct {
   const char *command;     /* the command line, for the record            */
   const char *data_spec;   /* e.g. "mnist:data/mnist"                     */
-  unsigned long long seed;
+  const mn_transform *tr;  /* labels/inputs transform and seed            */
+  double labels_changed;   /* fraction of training labels it changed      */
   const char *model_path;  /* where alpha was saved, or NULL              */
 } mn_report_meta;
 
@@ -18,8 +20,11 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
                                const mn_dataset *test, const mn_fit_result *r);
 
 /* Prints the human summary table. */
-void mn_report_print_summary(FILE *f, const mn_fit_opts *o,
-                             const mn_fit_result *r);
+void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
+                             const mn_fit_opts *o, const mn_fit_result *r);
+
+/* One-line kernel description, e.g. "gaussian, sigma = 5". */
+void mn_report_kernel_desc(const mn_kernel *k, char *buf, size_t len);
 
 /* "0.1.0 (git abc123)" */
 const char *mn_version_string(void);

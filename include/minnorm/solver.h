@@ -11,7 +11,8 @@
  *         minimum-norm least-squares solution.  Default rcond = n * eps, the
  *         cut-off numpy.linalg.pinv(hermitian=True) and LAPACK's dgelsd use
  *         up to a factor.
- *   cg    conjugate gradients on (K + lambda I) alpha = Y from alpha = 0, one
+ *   cg    conjugate gradients on (K + lambda I) alpha = Y from alpha = 0 (needs
+ *         both triangles of K, i.e. the upper mirror), one
  *         independent recurrence per column sharing one BLAS-3 product per
  *         iteration; stops when every column has ||r|| <= tol ||y||
  *         (Hestenes & Stiefel 1952).  K is only read.
@@ -84,11 +85,11 @@ mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
                        const double *Y, double *alpha, double rcond,
                        size_t *rank, double *wmin, double *wmax);
 
-/* Conjugate gradients for (K + lambda I) X = Y, K symmetric with its lower
- * triangle valid (column-major, ldk).  X (n × c) receives the iterate that
- * reached ||r_k|| <= tol ||y_k|| for every column k, or the last one after
- * maxit iterations (then *converged = 0; not an error).  Workspace is
- * allocated inside (4 n c doubles).  MN_ERR_NOMEM on allocation failure. */
+/* Conjugate gradients for (K + lambda I) X = Y, K symmetric with BOTH
+ * triangles stored (column-major, ldk; mn_gram_build with mirror = 1).
+ * X (n × c) receives the iterate that reached ||r_k|| <= tol ||y_k|| for
+ * every column k, or the last one after maxit iterations (then
+ * *converged = 0; not an error).  Workspace: 3 n c doubles, allocated here.  MN_ERR_NOMEM on allocation failure. */
 mn_status mn_cg_solve(size_t n, const double *K, size_t ldk, double lambda, size_t c,
                       const double *Y, double *X, double tol, size_t maxit,
                       size_t *iters, double *relres, int *converged);

@@ -15,6 +15,10 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  fit        build the Gram matrix, solve exactly, report norm and test error\n"
+          "  sweep      randomization tests: one fit per label-corruption level or\n"
+          "             input mode; CSV and plot\n"
+          "  interpolants  norms of interpolants that do not generalize, beside the\n"
+          "             min-norm one\n"
           "\n"
           "  minnorm COMMAND --help   options of a command\n"
           "  minnorm --version        version and git revision\n");
@@ -30,6 +34,10 @@ int main(int argc, char **argv)
     usage(stdout);
     fputs("\n", stdout);
     cli_fit_help(stdout);
+    fputs("\n", stdout);
+    cli_sweep_help(stdout);
+    fputs("\n", stdout);
+    cli_interpolants_help(stdout);
     return 0;
   }
   if (!strcmp(argv[1], "--version")) {
@@ -37,6 +45,8 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "sweep")) return cli_sweep_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "interpolants")) return cli_interpolants_main(argc - 1, argv + 1);
   fprintf(stderr, "minnorm: unknown command '%s' (see minnorm --help)\n", argv[1]);
   return 2;
 }

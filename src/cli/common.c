@@ -1,0 +1,141 @@
+/* minnorm CLI — shared options. */
+#include <stdlib.h>
+#include <string.h>
+#include "minnorm/sysinfo.h"
+#include "common.h"
+#include "opts.h"
+
+void cli_common_defaults(cli_common *c)
+{
+  memset(c, 0, sizeof *c);
+  c->n = 10000;
+  c->fit = mn_fit_opts_default();
+  c->tr = mn_transform_default();
+}
+
+int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
+{
+  const char *v;
+  int r;
+  if (!strcmp(argv[*i], "--quiet")) { c->quiet = 1; return 1; }
+  if (!strcmp(argv[*i], "--cg")) { c->fit.cg_compare = 1; return 1; }
+#define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
+#define OK(expr) return (r < 0 || (expr)) ? -1 : 1
+  if (FLAG("--data")) OK((c->data = v, 0));
+  if (FLAG("--n-test")) OK(cli_size("--n-test", v, &c->n_test));
+  if (FLAG("--n")) OK(cli_size("--n", v, &c->n));
+  if (FLAG("--kernel")) OK(mn_kernel_kind_parse(v, &c->fit.kernel.kind));
+  if (FLAG("--sigma")) OK(cli_double("--sigma", v, &c->fit.kernel.sigma));
+  if (FLAG("--gamma")) {
+    if (r < 0 || cli_double("--gamma", v, &c->fit.kernel.gamma)) return -1;
+    if (!(c->fit.kernel.gamma > 0)) {
+      mn_error_set(MN_ERR_ARG, "--gamma must be a positive number");
+      return -1;
+    }
+    return 1;
+  }
+  if (FLAG("--power")) OK(cli_int("--power", v, &c->fit.kernel.power));
+  if (FLAG("--lambda")) OK(cli_double("--lambda", v, &c->fit.solver.lambda));
+  if (FLAG("--solver")) OK(mn_solver_kind_parse(v, &c->fit.solver.kind));
+  if (FLAG("--rcond")) OK(cli_double("--rcond", v, &c->fit.solver.rcond));
+  if (FLAG("--tol")) OK(cli_double("--tol", v, &c->fit.solver.tol));
+  if (FLAG("--maxit")) OK(cli_size("--maxit", v, &c->fit.solver.maxit));
+  if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
+  if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));
+  if (FLAG("--seed")) {
+    unsigned long long s;
+    if (r < 0 || cli_u64("--seed", v, &s)) return -1;
+    c->tr.seed = s;
+    return 1;
+  }
+  if (FLAG("--max-memory")) {
+    if (r < 0) return -1;
+    if (mn_parse_bytes(v, &c->fit.max_memory)) {
+      mn_error_set(MN_ERR_ARG, "--max-memory '%s': expected a size such as 800M or 20G", v);
+      return -1;
+    }
+    return 1;
+  }
+#undef FLAG
+#undef OK
+  return 0;
+}
+
+int cli_common_check(cli_common *c)
+{
+  if (!c->data) {
+    mn_error_set(MN_ERR_ARG, "--data KIND:DIR is required (e.g. --data mnist:data/mnist)");
+    return -1;
+  }
+  const char *bad = mn_fit_opts_check(&c->fit);
+  if (bad) {
+    mn_error_set(MN_ERR_ARG, "%s", bad);
+    return -1;
+  }
+  return 0;
+}
+
+void cli_common_help(FILE *f)
+{
+  fputs(
+"data:\n"
+"  --data KIND:DIR      dataset; KIND is mnist (official IDX names, plain or .gz)\n"
+"  --n N                first N training samples (default 10000; 0 = all)\n"
+"  --n-test N           first N test samples (default 0 = all)\n"
+"randomization (Zhang et al. 2017; deterministic for a given --seed):\n"
+"  --labels L           true | random | corrupt:P (default true); corrupt:P\n"
+"                       replaces each training label with probability P by a\n"
+"                       uniform random class; test labels are never altered\n"
+"  --inputs I           true | shuffled | random | gaussian (default true):\n"
+"                       one pixel permutation for all images / a new one per\n"
+"                       image / Gaussian noise with the training pixels' mean\n"
+"                       and variance; applied to training and test images\n"
+"  --seed S             random seed (default 1)\n"
+"kernel:\n"
+"  --kernel NAME        gaussian | laplacian | linear | polynorm (default gaussian)\n"
+"                       gaussian  exp(-||x-z||^2 / (2 sigma^2))\n"
+"                       laplacian exp(-||x-z|| / sigma)   (Euclidean norm)\n"
+"                       linear    x.z\n"
+"                       polynorm  (x.z / (||x|| ||z||))^power\n"
+"  --sigma S            bandwidth, > 0 (default 5)\n"
+"  --gamma G            gaussian only: exp(-G ||x-z||^2), overrides --sigma\n"
+"  --power P            polynorm exponent, 1..64 (default 4)\n"
+"solver:\n"
+"  --lambda L           ridge added to the diagonal, >= 0 (default 0: interpolate)\n"
+"  --solver NAME        auto | chol | eig | cg (default auto = chol)\n"
+"                       chol: LAPACK Cholesky; fails if K is not numerically\n"
+"                             positive definite (e.g. duplicate images)\n"
+"                       eig:  eigendecomposition, pseudo-inverse = minimum-norm\n"
+"                             least-squares solution; ~10x slower, 2x memory\n"
+"                       cg:   conjugate gradients from alpha = 0 to --tol\n"
+"  --rcond R            eig: drop eigenvalues <= R * largest (default n * 2.2e-16)\n"
+"  --tol T              cg: stop at ||K alpha - y|| <= T ||y|| per class (1e-6)\n"
+"  --maxit N            cg: iteration limit (default 0 = 10 n)\n"
+"  --cg                 also run CG beside the direct solver and report its\n"
+"                       iterations, time and distance to the exact alpha\n"
+"  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory)\n",
+      f);
+}
+
+mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test)
+{
+  *test = NULL;
+  MN_TRY(mn_dataset_load_spec(c->data, "train", c->n, train));
+  mn_status s = mn_dataset_load_spec(c->data, "test", c->n_test, test);
+  if (s) mn_dataset_destroy(train);
+  return s;
+}
+
+char *cli_join_args(const char *prog, int argc, char **argv)
+{
+  size_t len = strlen(prog) + 2;
+  for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+  char *s = malloc(len);
+  if (!s) return NULL;
+  strcpy(s, prog);
+  for (int i = 0; i < argc; i++) {
+    strcat(s, " ");
+    strcat(s, argv[i]);
+  }
+  return s;
+}

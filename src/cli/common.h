@@ -1,0 +1,39 @@
+/* minnorm CLI — the options every command shares (data, kernel, solver,
+ * transforms, memory, seed) and their help text, so that fit, sweep and
+ * interpolants spell and check them the same way. */
+#ifndef MINNORM_CLI_COMMON_H
+#define MINNORM_CLI_COMMON_H
+
+#include <stdio.h>
+#include "minnorm/dataset.h"
+#include "minnorm/fit.h"
+#include "minnorm/transform.h"
+
+typedef struct {
+  const char *data;     /* --data KIND:DIR (required)                       */
+  size_t n, n_test;     /* --n (default 10000; 0 = all), --n-test (0 = all) */
+  mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
+  mn_transform tr;      /* --labels, --inputs, --seed                        */
+  int quiet;            /* --quiet                                           */
+} cli_common;
+
+void cli_common_defaults(cli_common *c);
+
+/* Tries argv[*i] as a shared flag.  Returns 1 if consumed (advancing *i past
+ * its value), 0 if it is not a shared flag, -1 on a bad value (message
+ * recorded with mn_error_set). */
+int cli_common_flag(int argc, char **argv, int *i, cli_common *c);
+
+/* Validates the combination after parsing; -1 with a message if invalid. */
+int cli_common_check(cli_common *c);
+
+/* Prints the help sections for the shared flags. */
+void cli_common_help(FILE *f);
+
+/* Loads the training and test sets named by --data, --n, --n-test. */
+mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test);
+
+/* "minnorm ARGS..." as one string (for reports); caller frees; NULL on OOM. */
+char *cli_join_args(const char *prog, int argc, char **argv);
+
+#endif

@@ -2,6 +2,7 @@
  * lower triangle, column-major), the default exact solver.
  * Reference: Golub & Van Loan, Matrix Computations, 4th ed., sec. 4.2. */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <lapacke.h>
 #include "minnorm/solver.h"
@@ -41,7 +42,7 @@ double mn_sym_norm1(size_t n, const double *K, size_t ldk)
 {
   if (n == 0) return 0;
   double *work = malloc(n * sizeof *work);
-  if (!work) return 0;
+  if (!work) return NAN;
   double v = LAPACKE_dlansy_work(LAPACK_COL_MAJOR, '1', 'L', (lapack_int)n, K,
                                  (lapack_int)ldk, work);
   free(work);
@@ -53,7 +54,7 @@ double mn_chol_rcond(size_t n, const double *L, size_t ldl, double anorm)
   if (n == 0 || !(anorm > 0)) return 0;
   double *work = malloc(3 * n * sizeof *work);
   lapack_int *iwork = malloc(n * sizeof *iwork);
-  double rcond = 0;
+  double rcond = NAN;
   if (work && iwork)
     LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, L, (lapack_int)ldl, anorm,
                         &rcond, work, iwork);

@@ -1,6 +1,7 @@
 /* minnorm — solver options and dispatch, and products with a K whose lower
  * triangle has been consumed by a factorization but whose upper mirror and
  * saved diagonal remain. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
@@ -9,35 +10,35 @@
 
 mn_solver_opts mn_solver_opts_default(void)
 {
-  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0, 1e-6, 0};
+  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0, 0.0, 0, NULL};
   return o;
 }
 
 const char *mn_solver_opts_check(const mn_solver_opts *o)
 {
-  if ((unsigned)o->kind > MN_SOLVER_CG) return "--solver: unknown solver";
+  if ((unsigned)o->kind > MN_SOLVER_MIXED) return "--solver: unknown solver";
   if (!(o->lambda >= 0) || !isfinite(o->lambda))
     return "--lambda must be a number >= 0";
   if (!(o->rcond >= 0) || o->rcond >= 1) return "--rcond must be in [0, 1)";
-  if (!(o->tol > 0) || o->tol >= 1) return "--tol must be in (0, 1)";
+  if (!(o->tol >= 0) || o->tol >= 1) return "--tol must be in [0, 1)";
   return NULL;
 }
 
-static const char *const solver_names[] = {"auto", "chol", "eig", "cg"};
+static const char *const solver_names[] = {"auto", "chol", "eig", "cg", "packed", "mixed"};
 
 const char *mn_solver_kind_name(mn_solver_kind kind)
 {
-  return (unsigned)kind <= MN_SOLVER_CG ? solver_names[kind] : "unknown";
+  return (unsigned)kind <= MN_SOLVER_MIXED ? solver_names[kind] : "unknown";
 }
 
 mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind)
 {
-  for (int i = 0; i <= MN_SOLVER_CG; i++)
+  for (int i = 0; i <= MN_SOLVER_MIXED; i++)
     if (name && strcmp(name, solver_names[i]) == 0) {
       *kind = (mn_solver_kind)i;
       return MN_OK;
     }
-  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg)",
+  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg, packed, mixed)",
                       name ? name : "");
 }
 
@@ -52,13 +53,18 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
     if (diagK) diagK[i] = K[i + i * ldk];
     K[i + i * ldk] += o->lambda;
   }
-  /* auto: the dense Cholesky is the only exact solver with K in memory so far. */
+  /* Here K is dense and in memory: auto means the dense Cholesky (the
+   * packed and mixed solvers never hold a dense K; see mn_fit_run). */
   mn_solver_kind kind = o->kind == MN_SOLVER_AUTO ? MN_SOLVER_CHOL : o->kind;
+  if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED)
+    return mn_error_set(MN_ERR_ARG, "mn_solve: the %s solver does not take a dense K",
+                        mn_solver_kind_name(kind));
   info->used = kind;
   double t0 = mn_time_now();
   if (kind == MN_SOLVER_CHOL) {
     /* The 1-norm is taken before factoring, for dpocon's estimate. */
     double anorm = mn_sym_norm1(n, K, ldk);
+    if (isnan(anorm)) return mn_error_set(MN_ERR_NOMEM, "cholesky: out of memory");
     MN_TRY(mn_chol_factor(n, K, ldk));
     double t1 = mn_time_now();
     info->t_factor = t1 - t0;
@@ -67,8 +73,22 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
     info->t_solve = mn_time_now() - t1;
     info->rank = n;
     info->rcond = mn_chol_rcond(n, K, ldk, anorm);
+    if (isnan(info->rcond)) return mn_error_set(MN_ERR_NOMEM, "cholesky: out of memory");
+    /* dpotrf succeeds on some singular matrices (rounding leaves a tiny
+     * positive pivot); the condition estimate exposes them. */
+    if (n > 1 && info->rcond < (double)n * DBL_EPSILON)
+      return mn_error_set(MN_ERR_NOT_SPD,
+                          "the kernel matrix is numerically singular (LAPACK dpocon estimates "
+                          "rcond = %.1e < n eps = %.1e; duplicate or nearly identical training "
+                          "points) - use --solver eig for the minimum-norm pseudo-inverse "
+                          "solution, or a ridge --lambda > 0",
+                          info->rcond, (double)n * DBL_EPSILON);
   } else if (kind == MN_SOLVER_CG) {
-    MN_TRY(mn_cg_solve(n, K, ldk, 0.0, c, Y, alpha, o->tol, o->maxit, &info->iters,
+    /* CG multiplies with the whole matrix (GEMM): complete the upper
+     * triangle from the lower one (a no-op on a mirrored K). */
+    for (size_t j = 0; j < n; j++)
+      for (size_t i = j + 1; i < n; i++) K[j + i * ldk] = K[i + j * ldk];
+    MN_TRY(mn_cg_solve(n, K, ldk, 0.0, c, Y, alpha, mn_cg_tol(o), o->maxit, &info->iters,
                        &info->cg_relres, &info->converged));
     info->t_solve = mn_time_now() - t0;
     info->rank = n;
@@ -80,6 +100,8 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
   }
   return MN_OK;
 }
+
+double mn_cg_tol(const mn_solver_opts *o) { return o->tol > 0 ? o->tol : 1e-6; }
 
 void mn_symv_mirror(size_t n, const double *K, size_t ldk, const double *diagK,
                     size_t c, const double *X, double *R)

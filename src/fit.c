@@ -1,15 +1,23 @@
 /* minnorm — the fit pipeline on in-memory datasets.
  *
- * Gram (lower triangle + upper mirror, one allocation of n^2 doubles)
- * -> solve in place -> K alpha from the mirror (residual, train error and
- * the quadratic-form norm, no rebuild) -> blocked test prediction.
+ * Dense (K fits): Gram (lower triangle + upper mirror, one allocation of
+ * n^2 doubles) -> solve in place -> K alpha from the mirror (residual, train
+ * error and the quadratic-form norm, no rebuild).
+ * Packed / mixed (K does not fit densely): Gram straight into panel-packed
+ * storage -> tiled Cholesky -> solve (+ refinement) -> K alpha recomputed
+ * from the data.  Then blocked test prediction.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/fit.h"
+#include "minnorm/mixed.h"
+#include "minnorm/packed.h"
+#include "minnorm/progress.h"
 #include "minnorm/sysinfo.h"
+
+static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c);
 
 mn_fit_opts mn_fit_opts_default(void)
 {
@@ -30,7 +38,7 @@ const char *mn_fit_opts_check(const mn_fit_opts *o)
 size_t mn_fit_bytes_needed(size_t n, size_t d, size_t c)
 {
   (void)d;
-  return n * n * sizeof(double) + (4 * n * c + 3 * n) * sizeof(double);
+  return bytes_for(MN_SOLVER_CHOL, n, c);
 }
 
 void mn_model_release(mn_model *model)
@@ -41,13 +49,156 @@ void mn_model_release(mn_model *model)
   memset(model, 0, sizeof *model);
 }
 
-/* Largest n whose fit needs no more than `bytes`. */
-static size_t max_n_for(size_t bytes, size_t c, int eig)
+/* Panel width of the packed and mixed solvers (scripts/bench measures it). */
+#define MN_PACKED_NB 256
+
+/* Bytes a fit with solver `kind` needs beyond the data already loaded. */
+static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c)
 {
-  double per = eig ? 16.0 : 8.0;
-  double lin = (4.0 * (double)c + 3.0) * 8.0;
-  double n = (-lin + sqrt(lin * lin + 4.0 * per * (double)bytes)) / (2.0 * per);
-  return n > 0 ? (size_t)n : 0;
+  size_t base = (4 * n * c + 3 * n) * sizeof(double);
+  size_t packed = mn_pmat_elements(n, MN_PACKED_NB);
+  switch (kind) {
+  case MN_SOLVER_EIG: return 2 * n * n * sizeof(double) + base;
+  case MN_SOLVER_PACKED:
+    return packed * sizeof(double) + base + 2048 * MN_PACKED_NB * sizeof(double);
+  case MN_SOLVER_MIXED:
+    return packed * sizeof(float) + base + 5 * n * c * sizeof(double) +
+           4096 * MN_PACKED_NB * sizeof(double);
+  default: return n * n * sizeof(double) + base;
+  }
+}
+
+/* Largest n for which solver `kind` fits in `avail` bytes (bisection). */
+static size_t max_n_for(mn_solver_kind kind, size_t c, size_t avail)
+{
+  size_t lo = 0, hi = 1u << 22;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo + 1) / 2;
+    if (bytes_for(kind, mid, c) <= avail) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
+                      mn_solver_kind *kind, size_t *bytes)
+{
+  const mn_solver_kind order[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+  char need[3][32], have[32];
+  for (int i = 0; i < 3; i++) mn_format_bytes(bytes_for(order[i], n, c), need[i], sizeof need[i]);
+  mn_format_bytes(avail, have, sizeof have);
+  if (o->kind != MN_SOLVER_AUTO) {
+    *kind = o->kind;
+    *bytes = bytes_for(o->kind, n, c);
+    if (!avail || *bytes <= avail) return MN_OK;
+    char b[32];
+    mn_format_bytes(*bytes, b, sizeof b);
+    return mn_error_set(MN_ERR_TOO_BIG,
+                        "n = %zu: the %s solver needs %s but only %s is available; "
+                        "use --solver auto (packed needs %s, mixed %s) or --n %zu or less",
+                        n, mn_solver_kind_name(o->kind), b, have, need[1], need[2],
+                        max_n_for(o->kind, c, avail));
+  }
+  /* auto: dense double if it fits (fastest to apply, keeps K for the
+   * residual); else packed double (exact, half the memory); else mixed
+   * (a quarter); else refuse up front. */
+  for (int i = 0; i < 3; i++) {
+    *kind = order[i];
+    *bytes = bytes_for(order[i], n, c);
+    if (!avail || *bytes <= avail) return MN_OK;
+  }
+  return mn_error_set(MN_ERR_TOO_BIG,
+                      "n = %zu: the kernel matrix needs %s dense, %s packed or %s in single "
+                      "precision (mixed), but only %s is available; use --n %zu or less, or "
+                      "run across nodes with mpirun",
+                      n, need[0], need[1], need[2], have, max_n_for(MN_SOLVER_MIXED, c, avail));
+}
+
+/* Dense path: K (n × n, lower + upper mirror) in memory.  On success R
+ * holds (K + lambda I) alpha. */
+static mn_status fit_dense(const mn_fit_opts *o, const mn_dataset *train, const double *sq,
+                           const double *Y, double *alpha, double *R, mn_fit_result *res)
+{
+  const size_t n = train->n, d = train->d, c = res->c;
+  mn_status s = MN_OK;
+  double *K = mn_alloc_big(n * n * sizeof *K + 1);
+  double *diagK = malloc((n + 1) * sizeof *diagK);
+  if (!K || !diagK) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory allocating the %zu x %zu kernel matrix", n,
+                     n);
+    goto done;
+  }
+  double t0 = mn_time_now();
+  mn_gram_build(&o->kernel, n, d, train->x, sq, K, n, 1);
+  res->t_gram = mn_time_now() - t0;
+  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
+    /* CG reads the intact K; R holds its solution until the direct solve. */
+    t0 = mn_time_now();
+    MN_TRY_GOTO(s, mn_cg_solve(n, K, n, o->solver.lambda, c, Y, R, mn_cg_tol(&o->solver),
+                               o->solver.maxit, &res->cg_iters, &res->cg_relres,
+                               &res->cg_converged), done);
+    res->t_cg = mn_time_now() - t0;
+  }
+  MN_TRY_GOTO(s, mn_solve(&o->solver, n, K, n, diagK, c, Y, alpha, &res->solve), done);
+  res->t_factor = res->solve.t_factor;
+  res->t_solve = res->solve.t_solve;
+  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
+    double an = mn_frobenius(n, c, alpha);
+    for (size_t i = 0; i < n * c; i++) R[i] -= alpha[i];
+    res->cg_alpha_reldiff = an > 0 ? mn_frobenius(n, c, R) / an : 0;
+  }
+  t0 = mn_time_now();
+  mn_symv_mirror(n, K, n, diagK, c, alpha, R);
+  for (size_t i = 0; i < n * c; i++) R[i] += o->solver.lambda * alpha[i];
+  res->t_residual = mn_time_now() - t0;
+done:
+  free(K);
+  free(diagK);
+  return s;
+}
+
+/* Packed double or mixed precision: K never exists densely.  On success R
+ * holds (K + lambda I) alpha, computed in double from the data. */
+static mn_status fit_packed(const mn_fit_opts *o, mn_solver_kind kind,
+                            const mn_dataset *train, const double *sq, const double *Y,
+                            double *alpha, double *R, mn_fit_result *res)
+{
+  const size_t n = train->n, d = train->d, c = res->c;
+  mn_pmat *pm = NULL;
+  mn_progress *prog = o->solver.progress;
+  const int mixed = kind == MN_SOLVER_MIXED;
+  MN_TRY(mn_pmat_create(n, MN_PACKED_NB, mixed ? MN_PREC_SINGLE : MN_PREC_DOUBLE, &pm));
+  double t0 = mn_time_now();
+  mn_status s = mn_pmat_gram_build(&o->kernel, d, train->x, sq, o->solver.lambda, pm, prog);
+  res->t_gram = mn_time_now() - t0;
+  if (s) goto done;
+  t0 = mn_time_now();
+  MN_TRY_GOTO(s, mn_pmat_potrf(pm, prog), done);
+  res->t_factor = mn_time_now() - t0;
+  t0 = mn_time_now();
+  res->solve.used = kind;
+  res->solve.rank = n;
+  if (!mixed) {
+    memcpy(alpha, Y, n * c * sizeof *alpha);
+    MN_TRY_GOTO(s, mn_pmat_potrs(pm, c, alpha, n), done);
+    res->t_solve = mn_time_now() - t0;
+    t0 = mn_time_now();
+    mn_progress_begin(prog, "residual", 1);
+    MN_TRY_GOTO(s, mn_kernel_symm_apply(&o->kernel, n, d, train->x, sq, o->solver.lambda, c,
+                                        alpha, R, NULL), done);
+    mn_progress_end(prog);
+    res->t_residual = mn_time_now() - t0;
+  } else {
+    mn_mixed_opts mo = {&o->kernel, d, train->x, sq, o->solver.lambda, o->solver.tol,
+                        o->solver.maxit, prog};
+    MN_TRY_GOTO(s, mn_mixed_solve(&mo, pm, c, Y, alpha, R, &res->mixed), done);
+    /* Refinement recomputes K x from the data at every step: its time is
+     * the solve; the residual comes with it. */
+    res->t_solve = mn_time_now() - t0;
+  }
+done:
+  mn_pmat_destroy(&pm);
+  return s;
 }
 
 mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
@@ -62,78 +213,56 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
     return mn_error_set(MN_ERR_ARG, "test set has %zu features per sample, training set %zu",
                         test->d, train->d);
   const size_t n = train->n, d = train->d, c = (size_t)train->nclass;
-  const int eig = o->solver.kind == MN_SOLVER_EIG;
   res->n = n;
   res->d = d;
   res->c = c;
   res->n_test = test ? test->n : 0;
   res->test_error = NAN;
-  res->bytes_K = n * n * sizeof(double);
 
-  /* Validate memory before allocating anything large. */
-  size_t need = mn_fit_bytes_needed(n, d, c) + (eig ? n * n * sizeof(double) : 0);
-  size_t avail = o->max_memory ? o->max_memory : mn_mem_available();
-  char advice[160];
-  snprintf(advice, sizeof advice, "use --n %zu or less%s", max_n_for(avail, c, eig),
-           eig ? ", or --solver chol" : "");
-  MN_TRY(mn_mem_check(need, avail, "the kernel matrix", advice));
+  /* Choose the solver and check memory before allocating anything large. */
+  mn_solver_kind kind;
+  size_t need;
+  MN_TRY(mn_fit_plan(&o->solver, n, c, o->max_memory ? o->max_memory : mn_mem_available(),
+                     &kind, &need));
+  const int packed = kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED;
+  res->bytes_K = packed ? mn_pmat_elements(n, MN_PACKED_NB) *
+                              (kind == MN_SOLVER_MIXED ? sizeof(float) : sizeof(double))
+                        : n * n * sizeof(double);
 
   double t_start = mn_time_now();
   mn_status s = MN_OK;
-  double *K = NULL, *Y = NULL, *R = NULL, *diagK = NULL;
   double *sq = malloc((n + 1) * sizeof *sq);
   double *alpha = malloc((n * c + 1) * sizeof *alpha);
-  K = mn_alloc_big(n * n * sizeof *K);
-  Y = malloc((n * c + 1) * sizeof *Y);
-  R = malloc((n * c + 1) * sizeof *R);
-  diagK = malloc((n + 1) * sizeof *diagK);
+  double *Y = malloc((n * c + 1) * sizeof *Y);
+  double *R = malloc((n * c + 1) * sizeof *R);
   int32_t *train_pred = malloc((n + 1) * sizeof *train_pred);
-  if (!sq || !alpha || !K || !Y || !R || !diagK || !train_pred) {
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory allocating the %zu x %zu kernel matrix",
-                     n, n);
+  if (!sq || !alpha || !Y || !R || !train_pred) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for n = %zu", n);
     goto fail;
   }
-
-  double t0 = mn_time_now();
   mn_kernel_row_norms(n, d, train->x, sq);
-  mn_gram_build(&o->kernel, n, d, train->x, sq, K, n, 1);
-  res->t_gram = mn_time_now() - t0;
-
   mn_onehot(n, train->y, c, Y);
-  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
-    /* CG reads the intact K; R holds its solution until the residual step. */
-    t0 = mn_time_now();
-    MN_TRY_GOTO(s, mn_cg_solve(n, K, n, o->solver.lambda, c, Y, R, o->solver.tol,
-                               o->solver.maxit, &res->cg_iters, &res->cg_relres,
-                               &res->cg_converged), fail);
-    res->t_cg = mn_time_now() - t0;
-  }
-  MN_TRY_GOTO(s, mn_solve(&o->solver, n, K, n, diagK, c, Y, alpha, &res->solve), fail);
-  if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
-    double an = mn_frobenius(n, c, alpha);
-    for (size_t i = 0; i < n * c; i++) R[i] -= alpha[i];
-    res->cg_alpha_reldiff = an > 0 ? mn_frobenius(n, c, R) / an : 0;
-  }
-  res->t_factor = res->solve.t_factor;
-  res->t_solve = res->solve.t_solve;
+  mn_fit_opts oo = *o;
+  oo.solver.kind = kind;
+  if (packed) MN_TRY_GOTO(s, fit_packed(&oo, kind, train, sq, Y, alpha, R, res), fail);
+  else MN_TRY_GOTO(s, fit_dense(&oo, train, sq, Y, alpha, R, res), fail);
+  res->solve.used = kind;
 
-  /* R = K alpha from the upper mirror: train predictions, the residual of
-   * the system solved ((K + lambda I) alpha = Y) and alpha^T K alpha. */
-  t0 = mn_time_now();
-  mn_symv_mirror(n, K, n, diagK, c, alpha, R);
+  /* R = (K + lambda I) alpha: the residual of the system solved, training
+   * predictions from K alpha, and alpha^T K alpha for the second norm. */
+  const double lambda = o->solver.lambda;
   double quad = 0;
-  for (size_t i = 0; i < n * c; i++) quad += alpha[i] * R[i];
+  for (size_t i = 0; i < n * c; i++) quad += alpha[i] * (R[i] - lambda * alpha[i]);
+  for (size_t k = 0; k < c; k++)
+    for (size_t i = 0; i < n; i++) R[i + k * n] -= lambda * alpha[i + k * n];
   for (size_t i = 0; i < n; i++) train_pred[i] = (int32_t)mn_argmax_strided(c, R + i, n);
-  for (size_t i = 0; i < n * c; i++) R[i] += o->solver.lambda * alpha[i] - Y[i];
+  for (size_t i = 0; i < n * c; i++) R[i] += lambda * alpha[i] - Y[i];
   double ynorm = mn_frobenius(n, c, Y);
   res->rel_residual = ynorm > 0 ? mn_frobenius(n, c, R) / ynorm : 0.0;
   res->train_error = mn_error_rate(n, train_pred, train->y);
   res->rkhs_norm = mn_rkhs_norm_from_labels(n, c, train->y, alpha);
   res->rkhs_norm_quad = sqrt(quad > 0 ? quad : 0);
   res->alpha_fro = mn_frobenius(n, c, alpha);
-  res->t_residual = mn_time_now() - t0;
-  free(K);
-  K = NULL;
 
   model->kernel = o->kernel;
   model->n = n;
@@ -148,7 +277,7 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   if (test) {
     int32_t *tp = test_pred ? test_pred : malloc((test->n + 1) * sizeof *tp);
     if (!tp) { s = mn_error_set(MN_ERR_NOMEM, "out of memory for predictions"); goto fail; }
-    t0 = mn_time_now();
+    double t0 = mn_time_now();
     s = mn_model_predict(model, test->n, test->x, tp, NULL);
     res->t_predict = mn_time_now() - t0;
     if (s == MN_OK) res->test_error = mn_error_rate(test->n, tp, test->y);
@@ -158,14 +287,11 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   res->t_total = mn_time_now() - t_start;
   free(Y);
   free(R);
-  free(diagK);
   free(train_pred);
   return MN_OK;
 fail:
-  free(K);
   free(Y);
   free(R);
-  free(diagK);
   free(train_pred);
   free(sq);
   free(alpha);

@@ -124,7 +124,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
             r->cg_iters, r->cg_converged ? "true" : "false");
     json_num(f, r->t_cg);
     fputs(", \"tol\": ", f);
-    json_num(f, o->solver.tol);
+    json_num(f, mn_cg_tol(&o->solver));
     fputs(", \"alpha_relative_difference\": ", f);
     json_num(f, r->cg_alpha_reldiff);
     fputs("},\n", f);

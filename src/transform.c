@@ -88,8 +88,12 @@ static void permute_rows(mn_dataset *ds, const size_t *perm, double *tmp)
   }
 }
 
-/* Each image gets its own permutation; test images use item ids after the
- * training ones so that no two images share a permutation stream. */
+/* Item ids of test images start here, so that no test image shares a
+ * stream with a training image and the test scrambling does not depend on
+ * how many training images were loaded. */
+#define TEST_ITEM0 ((uint64_t)1 << 40)
+
+/* Each image gets its own permutation. */
 static void permute_each(mn_dataset *ds, uint64_t seed, uint64_t first, size_t *perm,
                          double *tmp)
 {
@@ -156,7 +160,7 @@ mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
     if (test) permute_rows(test, perm, tmp);
   } else if (t->inputs == MN_INPUTS_RANDOM) {
     permute_each(train, t->seed, 0, perm, tmp);
-    if (test) permute_each(test, t->seed, train->n, perm, tmp);
+    if (test) permute_each(test, t->seed, TEST_ITEM0, perm, tmp);
   } else {
     /* Mean and variance of all original training pixels (two-pass). */
     double mean = 0, var = 0;
@@ -166,7 +170,7 @@ mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
     for (size_t i = 0; i < total; i++) var += (train->x[i] - mean) * (train->x[i] - mean);
     var = total > 1 ? var / (double)(total - 1) : 0;
     gaussian_fill(train, t->seed, 0, mean, sqrt(var));
-    if (test) gaussian_fill(test, t->seed, train->n, mean, sqrt(var));
+    if (test) gaussian_fill(test, t->seed, TEST_ITEM0, mean, sqrt(var));
   }
   free(perm);
   free(tmp);

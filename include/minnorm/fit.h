@@ -12,6 +12,7 @@
 #include "minnorm/kernel.h"
 #include "minnorm/solver.h"
 #include "minnorm/model.h"
+#include "minnorm/mixed.h"
 
 typedef struct {
   mn_kernel kernel;
@@ -43,7 +44,18 @@ typedef struct {
   int cg_converged;
   double t_cg, cg_relres; /* time, CG's final recurrence residual          */
   double cg_alpha_reldiff;/* ||alpha_cg - alpha||_F / ||alpha||_F          */
+  mn_mixed_info mixed;    /* mixed solver only                             */
 } mn_fit_result;
+
+/* Chooses the solver for n samples and c classes given `avail` bytes
+ * (0 = unlimited) and checks that it fits.  auto: dense Cholesky if
+ * n^2 doubles fit, else panel-packed double (n^2/2 doubles), else mixed
+ * precision (n^2/2 floats), else MN_ERR_TOO_BIG with a one-line message
+ * giving the bytes each needs, the bytes available and the largest n that
+ * would fit.  An explicitly requested solver that does not fit is refused
+ * the same way.  *bytes receives the chosen solver's need. */
+mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
+                      mn_solver_kind *kind, size_t *bytes);
 
 /* Bytes a fit on n training samples needs (K plus the O(n c) vectors). */
 size_t mn_fit_bytes_needed(size_t n, size_t d, size_t c);

@@ -77,4 +77,15 @@ void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
 void mn_gram_build(const mn_kernel *k, size_t n, size_t d, const double *x,
                    const double *sq, double *K, size_t ldk, int mirror);
 
+/* R = (K + lambda I) X without storing K: the tiles of the lower triangle
+ * are recomputed from the data (n^2 d + 4 n^2 c flops, each tile used for
+ * both K_ij X_j and K_ji X_i), so a matrix that was factored in place, or
+ * never stored in double, can still be applied exactly in double.  X and R
+ * are n × c column-major.  If rowabs is non-NULL it receives the absolute
+ * row sums of K + lambda I (its infinity norm is their maximum).  Allocates
+ * a 2048 × 256 scratch tile; MN_ERR_NOMEM if that fails. */
+mn_status mn_kernel_symm_apply(const mn_kernel *k, size_t n, size_t d, const double *x,
+                               const double *sq, double lambda, size_t c,
+                               const double *X, double *R, double *rowabs);
+
 #endif

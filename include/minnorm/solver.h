@@ -27,19 +27,27 @@ typedef enum {
   MN_SOLVER_AUTO = 0,
   MN_SOLVER_CHOL,
   MN_SOLVER_EIG,
-  MN_SOLVER_CG
+  MN_SOLVER_CG,
+  MN_SOLVER_PACKED, /* panel-packed double Cholesky, n^2/2 doubles (packed.h) */
+  MN_SOLVER_MIXED   /* single-precision packed factor + refinement (mixed.h)  */
 } mn_solver_kind;
+
+typedef struct mn_progress mn_progress;
 
 typedef struct {
   mn_solver_kind kind;  /* auto = chol for now (see issue: packed/mixed)   */
   double lambda;        /* ridge added to the diagonal, >= 0 (default 0)   */
   double rcond;         /* eig cut-off relative to the largest eigenvalue;
                            <= 0 means n * DBL_EPSILON                       */
-  double tol;           /* cg: relative residual target (default 1e-6)     */
-  size_t maxit;         /* cg: iteration limit (0 = 10 n)                   */
+  double tol;           /* relative residual target; 0 = the solver's
+                           default: cg 1e-6, mixed LAPACK dsposv's rule      */
+  size_t maxit;         /* cg: iteration limit (0 = 10 n); mixed: steps (30) */
+  mn_progress *progress;/* borrowed, may be NULL: progress of long phases    */
 } mn_solver_opts;
 
 mn_solver_opts mn_solver_opts_default(void);
+/* The tolerance CG uses: o->tol, or 1e-6 when it is 0. */
+double mn_cg_tol(const mn_solver_opts *o);
 const char *mn_solver_opts_check(const mn_solver_opts *o);
 mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind);
 const char *mn_solver_kind_name(mn_solver_kind kind);
@@ -73,10 +81,12 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
 mn_status mn_chol_factor(size_t n, double *K, size_t ldk);
 mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
                         double *B, size_t ldb);
-/* ||K||_1 of a symmetric K from its lower triangle (LAPACK dlansy). */
+/* ||K||_1 of a symmetric K from its lower triangle (LAPACK dlansy); NaN if
+ * its workspace cannot be allocated. */
 double mn_sym_norm1(size_t n, const double *K, size_t ldk);
 /* LAPACK dpocon's estimate of 1/kappa_1 from the lower Cholesky factor and
- * the 1-norm of the original matrix; 0 when it cannot be computed. */
+ * the 1-norm of the original matrix; 0 for n = 0 or anorm <= 0, NaN if its
+ * workspace cannot be allocated. */
 double mn_chol_rcond(size_t n, const double *L, size_t ldl, double anorm);
 
 /* Pseudo-inverse solve via the symmetric eigendecomposition (solvers/eig.c).

@@ -109,8 +109,11 @@ void cli_common_help(FILE *f)
 "                             least-squares solution; ~10x slower, 2x memory\n"
 "                       cg:   conjugate gradients from alpha = 0 to --tol\n"
 "  --rcond R            eig: drop eigenvalues <= R * largest (default n * 2.2e-16)\n"
-"  --tol T              cg: stop at ||K alpha - y|| <= T ||y|| per class (1e-6)\n"
-"  --maxit N            cg: iteration limit (default 0 = 10 n)\n"
+"  --tol T              cg: stop at ||K alpha - y|| <= T ||y|| per class\n"
+"                       (default 1e-6); mixed: stop at ||K alpha - Y||_F <= T ||Y||_F\n"
+"                       (default: LAPACK dsposv's rule, full double accuracy)\n"
+"  --maxit N            cg: iteration limit (default 0 = 10 n); mixed: refinement\n"
+"                       and PCG steps (default 0 = 30)\n"
 "  --cg                 also run CG beside the direct solver and report its\n"
 "                       iterations, time and distance to the exact alpha\n"
 "  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory)\n",

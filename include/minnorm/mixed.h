@@ -1,0 +1,40 @@
+/* minnorm — mixed-precision exact solve of (K + lambda I) alpha = Y:
+ * single-precision Cholesky factor (panel-packed: n^2/2 floats, 7.2 GB at
+ * n = 60,000) plus refinement in double with residuals recomputed from the
+ * data.  See solvers/mixed.c. */
+#ifndef MINNORM_MIXED_H
+#define MINNORM_MIXED_H
+
+#include <stddef.h>
+#include "minnorm/kernel.h"
+#include "minnorm/packed.h"
+#include "minnorm/progress.h"
+
+typedef struct {
+  const mn_kernel *kernel;
+  size_t d;
+  const double *x, *sq;   /* training rows (row-major n × d) and sq norms   */
+  double lambda;
+  double tol;             /* stop at ||r||_F/||Y||_F <= tol; 0 = dsposv rule */
+  size_t maxit;           /* refinement + PCG steps (0 = 30, as dsposv)      */
+  mn_progress *progress;  /* may be NULL                                    */
+} mn_mixed_opts;
+
+typedef struct {
+  size_t refine_steps;    /* plain refinement steps taken                   */
+  size_t pcg_steps;       /* PCG steps after a stall                        */
+  int switched_to_pcg;
+  int converged;
+  double rel_residual;    /* final ||Y - (K + lambda I) x||_F / ||Y||_F     */
+  double backward_error;  /* max ||r||_inf / (||K + lambda I||_inf max ||x||_inf) */
+} mn_mixed_info;
+
+/* L: the single-precision factor of K + lambda I (mn_pmat_potrf).  X (n × c)
+ * receives the solution; KX receives (K + lambda I) X for the returned X
+ * (computed in double from the data), for residuals and training
+ * predictions.  Not converging within maxit is reported in info, not as an
+ * error.  MN_ERR_NOMEM on allocation failure. */
+mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
+                         const double *Y, double *X, double *KX, mn_mixed_info *info);
+
+#endif

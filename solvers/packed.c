@@ -1,0 +1,206 @@
+/* minnorm — panel-packed symmetric matrices: storage, Gram build, tiled
+ * Cholesky and solves in double and single precision (see packed.h). */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+#include "minnorm/packed.h"
+#include "minnorm/progress.h"
+#include "minnorm/sysinfo.h"
+
+static mn_status not_spd(size_t minor, size_t n)
+{
+  return mn_error_set(MN_ERR_NOT_SPD,
+                      "the kernel matrix is not numerically positive definite "
+                      "(Cholesky: leading minor %zu of %zu is not positive; "
+                      "duplicate or nearly identical training points make K singular) "
+                      "- use --solver eig for the minimum-norm pseudo-inverse solution, "
+                      "or a ridge --lambda > 0",
+                      minor, n);
+}
+
+/* Leading dimension of panel J: fixed for a wrapped dense matrix. */
+static size_t pmat_ld(const mn_pmat *pm, size_t J)
+{
+  return pm->ldfix ? pm->ldfix : pm->n - J * pm->nb;
+}
+
+#define R double
+#define X(name) d_##name
+#define POTRF LAPACKE_dpotrf_work
+#define TRSM cblas_dtrsm
+#define GEMM cblas_dgemm
+#define SYRK cblas_dsyrk
+#include "packed_tmpl.h"
+#undef R
+#undef X
+#undef POTRF
+#undef TRSM
+#undef GEMM
+#undef SYRK
+
+#define R float
+#define X(name) s_##name
+#define POTRF LAPACKE_spotrf_work
+#define TRSM cblas_strsm
+#define GEMM cblas_sgemm
+#define SYRK cblas_ssyrk
+#include "packed_tmpl.h"
+#undef R
+#undef X
+#undef POTRF
+#undef TRSM
+#undef GEMM
+#undef SYRK
+
+size_t mn_pmat_elements(size_t n, size_t nb)
+{
+  size_t total = 0;
+  for (size_t c0 = 0; c0 < n; c0 += nb) total += (n - c0) * (n - c0 < nb ? n - c0 : nb);
+  return total;
+}
+
+mn_status mn_pmat_create(size_t n, size_t nb, mn_precision prec, mn_pmat **out)
+{
+  *out = NULL;
+  if (nb == 0 || n > INT_MAX)
+    return mn_error_set(MN_ERR_ARG, "packed matrix: bad size n = %zu, nb = %zu", n, nb);
+  mn_pmat *pm = calloc(1, sizeof *pm);
+  if (!pm) return mn_error_set(MN_ERR_NOMEM, "packed matrix: out of memory");
+  pm->n = n;
+  pm->nb = nb;
+  pm->prec = prec;
+  pm->npanels = (n + nb - 1) / nb;
+  pm->off = malloc((pm->npanels + 1) * sizeof *pm->off);
+  size_t esz = prec == MN_PREC_DOUBLE ? sizeof(double) : sizeof(float);
+  if (pm->off) {
+    pm->off[0] = 0;
+    for (size_t J = 0; J < pm->npanels; J++) {
+      size_t c0 = J * nb, w = n - c0 < nb ? n - c0 : nb;
+      pm->off[J + 1] = pm->off[J] + (n - c0) * w;
+    }
+    pm->a = mn_alloc_big((pm->off[pm->npanels] + 1) * esz);
+  }
+  if (!pm->off || !pm->a) {
+    char b[32];
+    mn_format_bytes(mn_pmat_elements(n, nb) * esz, b, sizeof b);
+    mn_pmat_destroy(&pm);
+    return mn_error_set(MN_ERR_NOMEM, "packed matrix: cannot allocate %s", b);
+  }
+  *out = pm;
+  return MN_OK;
+}
+
+mn_status mn_pmat_wrap_dense(size_t n, size_t nb, double *K, size_t ldk, mn_pmat **out)
+{
+  *out = NULL;
+  if (nb == 0 || n > INT_MAX || ldk < n)
+    return mn_error_set(MN_ERR_ARG, "dense wrap: bad size n = %zu, nb = %zu", n, nb);
+  mn_pmat *pm = calloc(1, sizeof *pm);
+  if (!pm) return mn_error_set(MN_ERR_NOMEM, "dense wrap: out of memory");
+  pm->n = n;
+  pm->nb = nb;
+  pm->prec = MN_PREC_DOUBLE;
+  pm->npanels = (n + nb - 1) / nb;
+  pm->ldfix = ldk;
+  pm->borrowed = 1;
+  pm->a = K;
+  pm->off = malloc((pm->npanels + 1) * sizeof *pm->off);
+  if (!pm->off) {
+    free(pm);
+    return mn_error_set(MN_ERR_NOMEM, "dense wrap: out of memory");
+  }
+  for (size_t J = 0; J <= pm->npanels; J++) pm->off[J] = J * nb + J * nb * ldk;
+  *out = pm;
+  return MN_OK;
+}
+
+void mn_pmat_destroy(mn_pmat **pm)
+{
+  if (!pm || !*pm) return;
+  free((*pm)->off);
+  if (!(*pm)->borrowed) free((*pm)->a);
+  free(*pm);
+  *pm = NULL;
+}
+
+void *mn_pmat_panel(const mn_pmat *pm, size_t J, size_t *ld)
+{
+  *ld = pmat_ld(pm, J);
+  size_t esz = pm->prec == MN_PREC_DOUBLE ? sizeof(double) : sizeof(float);
+  return (char *)pm->a + pm->off[J] * esz;
+}
+
+double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j)
+{
+  size_t J = j / pm->nb, ld;
+  void *p = mn_pmat_panel(pm, J, &ld);
+  size_t idx = (i - J * pm->nb) + (j - J * pm->nb) * ld;
+  return pm->prec == MN_PREC_DOUBLE ? ((double *)p)[idx] : (double)((float *)p)[idx];
+}
+
+mn_status mn_pmat_gram_build(const mn_kernel *k, size_t d, const double *x,
+                             const double *sq, double lambda, mn_pmat *pm,
+                             mn_progress *progress)
+{
+  const size_t n = pm->n, nb = pm->nb;
+  const size_t rows_blk = 4096;
+  double *scratch = NULL;
+  if (pm->prec == MN_PREC_SINGLE) {
+    scratch = malloc(rows_blk * nb * sizeof *scratch);
+    if (!scratch) return mn_error_set(MN_ERR_NOMEM, "gram: out of memory for scratch");
+  }
+  mn_progress_begin(progress, "gram", (double)n * n / 2);
+  for (size_t J = 0; J < pm->npanels; J++) {
+    const size_t c0 = J * nb, w = n - c0 < nb ? n - c0 : nb;
+    size_t ld;
+    void *P = mn_pmat_panel(pm, J, &ld);
+    const size_t rows = n - c0;
+    if (pm->prec == MN_PREC_DOUBLE) {
+      double *A = P;
+      mn_kernel_tile(k, rows, w, d, x + c0 * d, sq + c0, x + c0 * d, sq + c0, A, ld);
+      for (size_t j = 0; j < w; j++) A[j + j * ld] = mn_kernel_diag(k, sq[c0 + j]) + lambda;
+    } else {
+      float *A = P;
+      for (size_t r0 = 0; r0 < rows; r0 += rows_blk) {
+        size_t m = rows - r0 < rows_blk ? rows - r0 : rows_blk;
+        mn_kernel_tile(k, m, w, d, x + (c0 + r0) * d, sq + c0 + r0, x + c0 * d, sq + c0,
+                       scratch, m);
+        for (size_t j = 0; j < w; j++)
+          for (size_t i = 0; i < m; i++) A[r0 + i + j * ld] = (float)scratch[i + j * m];
+      }
+      for (size_t j = 0; j < w; j++)
+        A[j + j * ld] = (float)(mn_kernel_diag(k, sq[c0 + j]) + lambda);
+    }
+    double left = (double)(n - c0 - w);
+    mn_progress_update(progress, (double)n * n / 2 - left * left / 2);
+  }
+  mn_progress_end(progress);
+  free(scratch);
+  return MN_OK;
+}
+
+mn_status mn_pmat_potrf(mn_pmat *pm, mn_progress *progress)
+{
+  return pm->prec == MN_PREC_DOUBLE ? d_potrf(pm, progress) : s_potrf(pm, progress);
+}
+
+mn_status mn_pmat_potrs(const mn_pmat *pm, size_t c, double *B, size_t ldb)
+{
+  if (pm->n == 0 || c == 0) return MN_OK;
+  if (pm->prec == MN_PREC_DOUBLE) {
+    d_potrs(pm, c, B, ldb);
+    return MN_OK;
+  }
+  const size_t n = pm->n;
+  float *Bs = malloc(n * c * sizeof *Bs);
+  if (!Bs) return mn_error_set(MN_ERR_NOMEM, "potrs: out of memory");
+  for (size_t k = 0; k < c; k++)
+    for (size_t i = 0; i < n; i++) Bs[i + k * n] = (float)B[i + k * ldb];
+  s_potrs(pm, c, Bs, n);
+  for (size_t k = 0; k < c; k++)
+    for (size_t i = 0; i < n; i++) B[i + k * ldb] = Bs[i + k * n];
+  free(Bs);
+  return MN_OK;
+}

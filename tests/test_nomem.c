@@ -1,0 +1,305 @@
+/* minnorm tests — allocation failure injected at every allocation (SQLite
+ * style).
+ *
+ * This program is linked with -Wl,--wrap for malloc, calloc, realloc,
+ * posix_memalign, strdup and free, which redirects every call made by the
+ * library's objects (and this file) to the wrappers below.  For k = 0, 1,
+ * 2, ... the k-th allocation inside the call under test fails; the call must
+ * then return MN_ERR_NOMEM (or succeed if that allocation was optional), set
+ * a message, not crash, and release everything it allocated (the wrappers
+ * keep a live count).  Allocations made by shared libraries (zlib, OpenBLAS,
+ * libc internals) are not intercepted.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minnorm/dataset.h"
+#include "minnorm/fit.h"
+#include "minnorm/io.h"
+#include "minnorm/report.h"
+#include "minnorm/solver.h"
+#include "minnorm/status.h"
+#include "minnorm/transform.h"
+#include "testutil.h"
+
+/* ---- wrappers -------------------------------------------------------------------- */
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+void __real_free(void *);
+int __real_posix_memalign(void **, size_t, size_t);
+
+static long fail_at = -1;  /* index of the allocation to fail; -1: none */
+static long seen = 0;      /* allocations attempted since arm()         */
+static int injected = 0;
+static long live = 0;      /* blocks allocated through the wrappers, not yet freed */
+
+static int should_fail(void) {
+  if (fail_at < 0) return 0;
+  if (seen++ == fail_at) {
+    injected = 1;
+    return 1;
+  }
+  return 0;
+}
+
+void *__wrap_malloc(size_t s) {
+  if (should_fail()) return NULL;
+  void *p = __real_malloc(s);
+  if (p) ++live;
+  return p;
+}
+void *__wrap_calloc(size_t n, size_t s) {
+  if (should_fail()) return NULL;
+  void *p = __real_calloc(n, s);
+  if (p) ++live;
+  return p;
+}
+void *__wrap_realloc(void *q, size_t s) {
+  if (should_fail()) return NULL;
+  void *p = __real_realloc(q, s);
+  if (p && !q) ++live;
+  return p;
+}
+int __wrap_posix_memalign(void **p, size_t a, size_t s) {
+  if (should_fail()) return ENOMEM;
+  int rc = __real_posix_memalign(p, a, s);
+  if (rc == 0) ++live;
+  return rc;
+}
+char *__wrap_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = __wrap_malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+void __wrap_free(void *p) {
+  if (p) --live;
+  __real_free(p);
+}
+
+static void arm(long k) {
+  fail_at = k;
+  seen = 0;
+  injected = 0;
+}
+static void disarm(void) { fail_at = -1; }
+
+/* Runs `call` (returning a status; `cleanup` releases what a success
+ * returned) with the k-th allocation failing, for every k until a run sees
+ * no injection. */
+typedef mn_status (*call_fn)(void *ctx);
+typedef void (*cleanup_fn)(void *ctx);
+
+static void sweep(const char *what, call_fn call, cleanup_fn cleanup, void *ctx) {
+  long k, failures = 0, bad_status = 0, leaks = 0, nomsg = 0;
+  for (k = 0; k < 100000; ++k) {
+    long before = live;
+    mn_error_clear();
+    arm(k);
+    mn_status s = call(ctx);
+    disarm();
+    int inj = injected;
+    if (s == MN_OK && cleanup) cleanup(ctx);
+    if (live != before) {
+      if (leaks++ < 3)
+        TU_CHECK(0, "%s: allocation %ld failed -> status %d, %ld block(s) leaked", what, k,
+                 (int)s, live - before);
+      live = before;  /* do not cascade */
+    }
+    if (!inj) break;
+    ++failures;
+    if (s != MN_OK && s != MN_ERR_NOMEM && bad_status++ < 3)
+      TU_CHECK(0, "%s: allocation %ld failed -> status %d (%s), expected MN_ERR_NOMEM", what, k,
+               (int)s, mn_error_message());
+    if (s == MN_ERR_NOMEM && mn_error_message()[0] == '\0' && nomsg++ < 3)
+      TU_CHECK(0, "%s: allocation %ld failed -> MN_ERR_NOMEM without a message", what, k);
+  }
+  TU_CHECK(k < 100000 && failures > 0, "%s: %ld allocations injected", what, failures);
+  fprintf(stderr, "    [%s: %ld allocation failures injected]\n", what, failures);
+}
+
+/* ---- scenarios ------------------------------------------------------------------- */
+typedef struct {
+  char img[1100], lab[1100];
+  mn_dataset *ds;
+} load_ctx;
+static mn_status do_load(void *c) {
+  load_ctx *l = c;
+  return mn_dataset_load_idx(l->img, l->lab, 0, 10, &l->ds);
+}
+static void undo_load(void *c) { mn_dataset_destroy(&((load_ctx *)c)->ds); }
+
+static void test_load(void) {
+  char dir[1024];
+  CU_ASSERT_FATAL(tu_mkdtemp(dir, sizeof dir) == 0);
+  uint8_t pix[9 * 16], lab[9];
+  for (int i = 0; i < 9 * 16; ++i) pix[i] = (uint8_t)(i * 7);
+  for (int i = 0; i < 9; ++i) lab[i] = (uint8_t)i;
+  for (int gz = 0; gz < 2; ++gz) {
+    load_ctx l = {.ds = NULL};
+    tu_path(l.img, sizeof l.img, dir, gz ? "i.gz" : "i");
+    tu_path(l.lab, sizeof l.lab, dir, gz ? "l.gz" : "l");
+    CU_ASSERT_FATAL(tu_idx_write_pair(l.img, l.lab, 9, 4, 4, pix, lab, gz) == 0);
+    sweep(gz ? "load_idx gz" : "load_idx", do_load, undo_load, &l);
+  }
+  tu_rmtree(dir);
+}
+
+typedef struct {
+  mn_fit_opts o;
+  mn_dataset *tr, *te;
+  mn_model mdl;
+  mn_fit_result res;
+  int32_t pred[20];
+} fit_ctx;
+static mn_status do_fit(void *c) {
+  fit_ctx *f = c;
+  return mn_fit_run(&f->o, f->tr, f->te, &f->mdl, &f->res, f->pred);
+}
+static void undo_fit(void *c) { mn_model_release(&((fit_ctx *)c)->mdl); }
+
+static mn_dataset *small_set(size_t n, uint64_t seed) {
+  mn_dataset *ds = NULL;
+  if (mn_dataset_create(n, 8, 10, &ds) != MN_OK) return NULL;
+  tu_rng r = tu_rng_seed(seed);
+  tu_fill_normal(&r, n * 8, ds->x);
+  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)(i % 10);
+  return ds;
+}
+
+static void test_fit(void) {
+  fit_ctx f;
+  memset(&f, 0, sizeof f);
+  f.tr = small_set(40, 1);
+  f.te = small_set(20, 2);
+  static const mn_solver_kind kinds[] = {MN_SOLVER_CHOL, MN_SOLVER_EIG, MN_SOLVER_CG};
+  static const char *names[] = {"fit chol", "fit eig", "fit cg", "fit chol + cg_compare"};
+  for (int t = 0; t < 4; ++t) {
+    f.o = mn_fit_opts_default();
+    f.o.kernel.sigma = 3;
+    f.o.solver.kind = kinds[t < 3 ? t : 0];
+    f.o.cg_compare = t == 3;
+    sweep(names[t], do_fit, undo_fit, &f);
+  }
+  mn_dataset_destroy(&f.tr);
+  mn_dataset_destroy(&f.te);
+}
+
+typedef struct {
+  fit_ctx *f;
+  int32_t pred[20];
+  double scores[200];
+} pred_ctx;
+static mn_status do_predict(void *c) {
+  pred_ctx *p = c;
+  return mn_model_predict(&p->f->mdl, 20, p->f->te->x, p->pred, p->scores);
+}
+
+typedef struct {
+  char path[1100];
+  fit_ctx *f;
+  mn_transform tf;
+} out_ctx;
+static mn_status do_report(void *c) {
+  out_ctx *o = c;
+  mn_report_meta meta = {.command = "minnorm fit", .data_spec = "mnist:x", .tr = &o->tf,
+                         .labels_changed = 0, .model_path = NULL};
+  return mn_report_write_json(o->path, &meta, &o->f->o, o->f->tr, o->f->te, &o->f->res);
+}
+static mn_status do_npy_write(void *c) {
+  out_ctx *o = c;
+  return mn_npy_write(o->path, o->f->mdl.n, o->f->mdl.c, o->f->mdl.alpha, 1);
+}
+static double *npy_buf;
+static mn_status do_npy_read(void *c) {
+  out_ctx *o = c;
+  size_t r, cc;
+  return mn_npy_read(o->path, &r, &cc, &npy_buf);
+}
+static void undo_npy_read(void *c) {
+  (void)c;
+  free(npy_buf);
+  npy_buf = NULL;
+}
+static mn_status do_md5(void *c) {
+  out_ctx *o = c;
+  char hex[33];
+  return mn_md5_file(o->path, hex);
+}
+
+static void test_predict_and_output(void) {
+  fit_ctx f;
+  memset(&f, 0, sizeof f);
+  f.tr = small_set(40, 3);
+  f.te = small_set(20, 4);
+  f.o = mn_fit_opts_default();
+  f.o.kernel.sigma = 3;
+  CU_ASSERT_EQUAL_FATAL(mn_fit_run(&f.o, f.tr, f.te, &f.mdl, &f.res, f.pred), MN_OK);
+  pred_ctx p = {.f = &f};
+  sweep("model_predict", do_predict, NULL, &p);
+
+  char dir[1024];
+  CU_ASSERT_FATAL(tu_mkdtemp(dir, sizeof dir) == 0);
+  out_ctx o = {.f = &f, .tf = mn_transform_default()};
+  tu_path(o.path, sizeof o.path, dir, "r.json");
+  sweep("report_write_json", do_report, NULL, &o);
+  tu_path(o.path, sizeof o.path, dir, "a.npy");
+  sweep("npy_write", do_npy_write, NULL, &o);
+  sweep("npy_read", do_npy_read, undo_npy_read, &o);
+  sweep("md5_file", do_md5, NULL, &o);
+  TU_CHECK(tu_dir_count(dir, ".tmp") == 0, "temporary files left after failed writes");
+  mn_model_release(&f.mdl);
+  mn_dataset_destroy(&f.tr);
+  mn_dataset_destroy(&f.te);
+  tu_rmtree(dir);
+}
+
+typedef struct {
+  mn_transform t;
+  mn_dataset *src_tr, *src_te, *tr, *te;
+} tf_ctx;
+static mn_status do_transform(void *c) {
+  tf_ctx *x = c;
+  mn_status s = mn_dataset_copy(x->src_tr, &x->tr);
+  if (s == MN_OK) s = mn_dataset_copy(x->src_te, &x->te);
+  double ch;
+  if (s == MN_OK) s = mn_transform_apply(&x->t, x->tr, x->te, &ch);
+  if (s != MN_OK) {
+    mn_dataset_destroy(&x->tr);
+    mn_dataset_destroy(&x->te);
+  }
+  return s;
+}
+static void undo_transform(void *c) {
+  tf_ctx *x = c;
+  mn_dataset_destroy(&x->tr);
+  mn_dataset_destroy(&x->te);
+}
+
+static void test_transform(void) {
+  tf_ctx x = {.src_tr = small_set(30, 5), .src_te = small_set(10, 6)};
+  static const char *names[] = {"transform true", "transform shuffled", "transform random",
+                                "transform gaussian"};
+  for (int in = MN_INPUTS_TRUE; in <= MN_INPUTS_GAUSSIAN; ++in) {
+    x.t = mn_transform_default();
+    x.t.labels = MN_LABELS_RANDOM;
+    x.t.inputs = (mn_inputs_kind)in;
+    sweep(names[in], do_transform, undo_transform, &x);
+  }
+  mn_dataset_destroy(&x.src_tr);
+  mn_dataset_destroy(&x.src_te);
+}
+
+int main(void) {
+  static const tu_test t[] = {{"load", test_load},
+                              {"fit", test_fit},
+                              {"predict and output", test_predict_and_output},
+                              {"transform", test_transform},
+                              {NULL, NULL}};
+  static const tu_suite suites[] = {{"allocation failure", t}, {NULL, NULL}};
+  return tu_run(suites);
+}

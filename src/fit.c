@@ -109,8 +109,7 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
   }
   return mn_error_set(MN_ERR_TOO_BIG,
                       "n = %zu: the kernel matrix needs %s dense, %s packed or %s in single "
-                      "precision (mixed), but only %s is available; use --n %zu or less, or "
-                      "run across nodes with mpirun",
+                      "precision (mixed), but only %s is available; use --n %zu or less",
                       n, need[0], need[1], need[2], have, max_n_for(MN_SOLVER_MIXED, c, avail));
 }
 

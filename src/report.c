@@ -119,6 +119,16 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
     json_kv_num(f, "cg_iterations", (double)r->solve.iters, ",\n");
     fprintf(f, "  \"cg_converged\": %s,\n", r->solve.converged ? "true" : "false");
   }
+  if (r->solve.used == MN_SOLVER_MIXED) {
+    const mn_mixed_info *m = &r->mixed;
+    fprintf(f,
+            "  \"mixed\": {\"refinement_steps\": %zu, \"pcg_steps\": %zu, "
+            "\"switched_to_pcg\": %s, \"converged\": %s, \"backward_error\": ",
+            m->refine_steps, m->pcg_steps, m->switched_to_pcg ? "true" : "false",
+            m->converged ? "true" : "false");
+    json_num(f, m->backward_error);
+    fputs("},\n", f);
+  }
   if (o->cg_compare && r->solve.used != MN_SOLVER_CG) {
     fprintf(f, "  \"cg_compare\": {\"iterations\": %zu, \"converged\": %s, \"time\": ",
             r->cg_iters, r->cg_converged ? "true" : "false");
@@ -193,6 +203,10 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   if (r->solve.used == MN_SOLVER_CG)
     fprintf(f, ", %zu iterations%s", r->solve.iters,
             r->solve.converged ? "" : " (NOT converged)");
+  if (r->solve.used == MN_SOLVER_MIXED)
+    fprintf(f, ", %zu refinement + %zu PCG steps%s, backward error %.1e", r->mixed.refine_steps,
+            r->mixed.pcg_steps, r->mixed.converged ? "" : " (NOT converged)",
+            r->mixed.backward_error);
   fputc('\n', f);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))
@@ -208,5 +222,7 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   fprintf(f, "  %-22s gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n",
           "time (s)", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);
   fprintf(f, "  %-22s %.2f s\n", "total", r->t_total);
-  fprintf(f, "  %-22s %s\n", "peak memory", mem);
+  char kb[32];
+  mn_format_bytes(r->bytes_K, kb, sizeof kb);
+  fprintf(f, "  %-22s %s (kernel matrix %s)\n", "peak memory", mem, kb);
 }

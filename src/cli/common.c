@@ -1,6 +1,7 @@
 /* minnorm CLI — shared options. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "minnorm/sysinfo.h"
 #include "common.h"
 #include "opts.h"
@@ -19,6 +20,7 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   int r;
   if (!strcmp(argv[*i], "--quiet")) { c->quiet = 1; return 1; }
   if (!strcmp(argv[*i], "--cg")) { c->fit.cg_compare = 1; return 1; }
+  if (!strcmp(argv[*i], "--progress")) { c->progress = 1; return 1; }
 #define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
   if (FLAG("--data")) OK((c->data = v, 0));
@@ -102,9 +104,16 @@ void cli_common_help(FILE *f)
 "  --power P            polynorm exponent, 1..64 (default 4)\n"
 "solver:\n"
 "  --lambda L           ridge added to the diagonal, >= 0 (default 0: interpolate)\n"
-"  --solver NAME        auto | chol | eig | cg (default auto = chol)\n"
+"  --solver NAME        auto | chol | packed | mixed | eig | cg (default auto)\n"
+"                       auto: chol if the n x n matrix fits in memory, else\n"
+"                             packed, else mixed, else refuse up front\n"
 "                       chol: LAPACK Cholesky; fails if K is not numerically\n"
 "                             positive definite (e.g. duplicate images)\n"
+"                       packed: K's lower triangle only (n^2/2 doubles, 14.4 GB\n"
+"                             at n = 60000), tiled Cholesky in double\n"
+"                       mixed: single-precision packed Cholesky (n^2/2 floats)\n"
+"                             + refinement in double, residuals recomputed from\n"
+"                             the data; PCG if refinement stalls\n"
 "                       eig:  eigendecomposition, pseudo-inverse = minimum-norm\n"
 "                             least-squares solution; ~10x slower, 2x memory\n"
 "                       cg:   conjugate gradients from alpha = 0 to --tol\n"
@@ -116,7 +125,9 @@ void cli_common_help(FILE *f)
 "                       and PCG steps (default 0 = 30)\n"
 "  --cg                 also run CG beside the direct solver and report its\n"
 "                       iterations, time and distance to the exact alpha\n"
-"  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory)\n",
+"  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory)\n"
+"  --progress           progress with elapsed time and ETA on stderr (default:\n"
+"                       only when stderr is a terminal)\n",
       f);
 }
 
@@ -127,6 +138,11 @@ mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **
   mn_status s = mn_dataset_load_spec(c->data, "test", c->n_test, test);
   if (s) mn_dataset_destroy(train);
   return s;
+}
+
+mn_progress *cli_common_progress(const cli_common *c)
+{
+  return (c->progress || isatty(STDERR_FILENO)) ? mn_progress_create(stderr) : NULL;
 }
 
 char *cli_join_args(const char *prog, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "minnorm/dataset.h"
 #include "minnorm/fit.h"
+#include "minnorm/progress.h"
 #include "minnorm/transform.h"
 
 typedef struct {
@@ -15,6 +16,7 @@ typedef struct {
   mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
   mn_transform tr;      /* --labels, --inputs, --seed                        */
   int quiet;            /* --quiet                                           */
+  int progress;         /* --progress: progress on stderr even if not a tty  */
 } cli_common;
 
 void cli_common_defaults(cli_common *c);
@@ -32,6 +34,10 @@ void cli_common_help(FILE *f);
 
 /* Loads the training and test sets named by --data, --n, --n-test. */
 mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test);
+
+/* Progress for long phases on stderr when it is a terminal or --progress
+ * was given; NULL otherwise.  Caller destroys. */
+mn_progress *cli_common_progress(const cli_common *c);
 
 /* "minnorm ARGS..." as one string (for reports); caller frees; NULL on OOM. */
 char *cli_join_args(const char *prog, int argc, char **argv);

@@ -96,6 +96,7 @@ int cli_fit_main(int argc, char **argv)
   }
 
   int rc = 1, wrote_model = 0, wrote_pred = 0;
+  mn_progress *prog = cli_common_progress(&a.com);
   mn_dataset *train = NULL, *test = NULL;
   mn_model model;
   memset(&model, 0, sizeof model);
@@ -105,6 +106,7 @@ int cli_fit_main(int argc, char **argv)
   double changed = 0;
   mn_status s;
 
+  a.com.fit.solver.progress = prog;
   if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
   if ((s = mn_transform_apply(&a.com.tr, train, test, &changed))) goto fail;
   pred = malloc((test->n + 1) * sizeof *pred);
@@ -134,6 +136,7 @@ fail:
   if (wrote_model) remove(a.save_model);
   if (wrote_pred) remove(a.save_pred);
 done:
+  mn_progress_destroy(&prog);
   mn_model_release(&model);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);

@@ -105,6 +105,8 @@ int cli_interpolants_main(int argc, char **argv)
   int rc = 1;
   mn_status s;
   double changed;
+  mn_progress *prog = cli_common_progress(&com);
+  com.fit.solver.progress = prog;
   if ((s = cli_common_load(&com, &train, &test)) ||
       (s = mn_transform_apply(&com.tr, train, test, &changed)))
     goto fail;
@@ -145,6 +147,7 @@ int cli_interpolants_main(int argc, char **argv)
 fail:
   fprintf(stderr, "minnorm interpolants: %s\n", mn_error_message());
 done:
+  mn_progress_destroy(&prog);
   free(cmd);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);

@@ -172,11 +172,14 @@ int cli_sweep_main(int argc, char **argv)
     return 1;
   }
   mn_dataset *train = NULL, *test = NULL;
+  mn_progress *prog = NULL;
   mn_sweep_row *rows = calloc(a.nlevels + a.nmodes, sizeof *rows);
   size_t nrows = 0;
   int rc = 1;
   mn_status s;
   if (!rows) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
+  prog = cli_common_progress(&a.com);
+  a.com.fit.solver.progress = prog;
   if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
   if (!a.com.quiet) {
     char kdesc[96];
@@ -218,6 +221,7 @@ int cli_sweep_main(int argc, char **argv)
 fail:
   fprintf(stderr, "minnorm sweep: %s\n", mn_error_message());
 done:
+  mn_progress_destroy(&prog);
   free(rows);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);

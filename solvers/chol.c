@@ -5,11 +5,30 @@
 #include <math.h>
 #include <stdlib.h>
 #include <lapacke.h>
+#include "minnorm/packed.h"
 #include "minnorm/solver.h"
+
+/* Panel width of the dense factorization when it reports progress. */
+#define MN_CHOL_NB 256
 
 mn_status mn_chol_factor(size_t n, double *K, size_t ldk)
 {
+  return mn_chol_factor_progress(n, K, ldk, NULL);
+}
+
+mn_status mn_chol_factor_progress(size_t n, double *K, size_t ldk, mn_progress *progress)
+{
   if (n == 0) return MN_OK;
+  if (progress) {
+    /* The panel algorithm of packed.h on the dense matrix: the same
+     * BLAS-3 steps as dpotrf's blocked loop, with a progress report after
+     * each panel. */
+    mn_pmat *pm;
+    MN_TRY(mn_pmat_wrap_dense(n, MN_CHOL_NB, K, ldk, &pm));
+    mn_status s = mn_pmat_potrf(pm, progress);
+    mn_pmat_destroy(&pm);
+    return s;
+  }
   if (n > INT_MAX || ldk > INT_MAX)
     return mn_error_set(MN_ERR_ARG, "cholesky: n = %zu exceeds LAPACK's int range", n);
   lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, K,

@@ -65,7 +65,7 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
     /* The 1-norm is taken before factoring, for dpocon's estimate. */
     double anorm = mn_sym_norm1(n, K, ldk);
     if (isnan(anorm)) return mn_error_set(MN_ERR_NOMEM, "cholesky: out of memory");
-    MN_TRY(mn_chol_factor(n, K, ldk));
+    MN_TRY(mn_chol_factor_progress(n, K, ldk, o->progress));
     double t1 = mn_time_now();
     info->t_factor = t1 - t0;
     memcpy(alpha, Y, n * c * sizeof *alpha);

@@ -80,6 +80,27 @@ static size_t max_n_for(mn_solver_kind kind, size_t c, size_t avail)
   return lo;
 }
 
+/* "use --n N or less" with the largest N that fits (for auto: under any of
+ * the three solvers), or a plain statement when not even n = 1 fits.
+ * Returns a static buffer. */
+static const char *smaller_n_advice(mn_solver_kind kind, size_t c, size_t avail)
+{
+  static _Thread_local char buf[96];
+  size_t best = 0;
+  if (kind == MN_SOLVER_AUTO) {
+    const mn_solver_kind all[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+    for (int i = 0; i < 3; i++) {
+      size_t m = max_n_for(all[i], c, avail);
+      if (m > best) best = m;
+    }
+  } else {
+    best = max_n_for(kind, c, avail);
+  }
+  if (best == 0) snprintf(buf, sizeof buf, "not even n = 1 fits; raise --max-memory");
+  else snprintf(buf, sizeof buf, "use --n %zu or less", best);
+  return buf;
+}
+
 mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
                       mn_solver_kind *kind, size_t *bytes)
 {
@@ -93,11 +114,18 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
     if (!avail || *bytes <= avail) return MN_OK;
     char b[32];
     mn_format_bytes(*bytes, b, sizeof b);
+    for (int i = 0; i < 3; i++)
+      if (bytes_for(order[i], n, c) <= avail)
+        return mn_error_set(MN_ERR_TOO_BIG,
+                            "n = %zu: the %s solver needs %s but only %s is available; "
+                            "%s, or --solver %s (needs %s)",
+                            n, mn_solver_kind_name(o->kind), b, have,
+                            smaller_n_advice(o->kind, c, avail),
+                            mn_solver_kind_name(order[i]), need[i]);
     return mn_error_set(MN_ERR_TOO_BIG,
-                        "n = %zu: the %s solver needs %s but only %s is available; "
-                        "use --solver auto (packed needs %s, mixed %s) or --n %zu or less",
-                        n, mn_solver_kind_name(o->kind), b, have, need[1], need[2],
-                        max_n_for(o->kind, c, avail));
+                        "n = %zu: the %s solver needs %s but only %s is available; %s",
+                        n, mn_solver_kind_name(o->kind), b, have,
+                        smaller_n_advice(o->kind, c, avail));
   }
   /* auto: dense double if it fits (fastest to apply, keeps K for the
    * residual); else packed double (exact, half the memory); else mixed
@@ -109,8 +137,9 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
   }
   return mn_error_set(MN_ERR_TOO_BIG,
                       "n = %zu: the kernel matrix needs %s dense, %s packed or %s in single "
-                      "precision (mixed), but only %s is available; use --n %zu or less",
-                      n, need[0], need[1], need[2], have, max_n_for(MN_SOLVER_MIXED, c, avail));
+                      "precision (mixed), but only %s is available; %s",
+                      n, need[0], need[1], need[2], have,
+                      smaller_n_advice(MN_SOLVER_AUTO, c, avail));
 }
 
 /* Dense path: K (n × n, lower + upper mirror) in memory.  On success R
@@ -128,7 +157,7 @@ static mn_status fit_dense(const mn_fit_opts *o, const mn_dataset *train, const 
     goto done;
   }
   double t0 = mn_time_now();
-  mn_gram_build(&o->kernel, n, d, train->x, sq, K, n, 1);
+  mn_gram_build_progress(&o->kernel, n, d, train->x, sq, K, n, 1, o->solver.progress);
   res->t_gram = mn_time_now() - t0;
   if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
     /* CG reads the intact K; R holds its solution until the direct solve. */
@@ -277,7 +306,7 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
     int32_t *tp = test_pred ? test_pred : malloc((test->n + 1) * sizeof *tp);
     if (!tp) { s = mn_error_set(MN_ERR_NOMEM, "out of memory for predictions"); goto fail; }
     double t0 = mn_time_now();
-    s = mn_model_predict(model, test->n, test->x, tp, NULL);
+    s = mn_model_predict_progress(model, test->n, test->x, tp, NULL, o->solver.progress);
     res->t_predict = mn_time_now() - t0;
     if (s == MN_OK) res->test_error = mn_error_rate(test->n, tp, test->y);
     if (tp != test_pred) free(tp);

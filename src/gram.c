@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <cblas.h>
 #include "minnorm/kernel.h"
+#include "minnorm/progress.h"
 
 /* Panel width: measured with scripts/bench (n = 20000, d = 784). */
 #define MN_GRAM_PANEL 256
@@ -33,6 +34,15 @@ static void mirror_panel(size_t n, size_t j0, size_t j1, double *K, size_t ldk)
 void mn_gram_build(const mn_kernel *k, size_t n, size_t d, const double *x,
                    const double *sq, double *K, size_t ldk, int mirror)
 {
+  mn_gram_build_progress(k, n, d, x, sq, K, ldk, mirror, NULL);
+}
+
+void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double *x,
+                            const double *sq, double *K, size_t ldk, int mirror,
+                            mn_progress *progress)
+{
+  const double total = (double)n * n / 2;
+  mn_progress_begin(progress, "gram", total);
   for (size_t j0 = 0; j0 < n; j0 += MN_GRAM_PANEL) {
     size_t j1 = j0 + MN_GRAM_PANEL < n ? j0 + MN_GRAM_PANEL : n;
     double *P = K + j0 + j0 * ldk;
@@ -40,7 +50,10 @@ void mn_gram_build(const mn_kernel *k, size_t n, size_t d, const double *x,
                    P, ldk);
     for (size_t j = j0; j < j1; j++) K[j + j * ldk] = mn_kernel_diag(k, sq[j]);
     if (mirror) mirror_panel(n, j0, j1, K, ldk);
+    double left = (double)(n - j1);
+    mn_progress_update(progress, total - left * left / 2);
   }
+  mn_progress_end(progress);
 }
 
 /* Tile rows per scratch block in mn_kernel_symm_apply. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <cblas.h>
 #include "minnorm/model.h"
+#include "minnorm/progress.h"
 
 /* Test rows per prediction block: the m_blk × n kernel tile stays under
  * this many bytes whatever n is (64 MiB). */
@@ -25,6 +26,12 @@ size_t mn_argmax_strided(size_t c, const double *f, size_t stride)
 mn_status mn_model_predict(const mn_model *mdl, size_t m, const double *z,
                            int32_t *pred, double *scores)
 {
+  return mn_model_predict_progress(mdl, m, z, pred, scores, NULL);
+}
+
+mn_status mn_model_predict_progress(const mn_model *mdl, size_t m, const double *z,
+                                    int32_t *pred, double *scores, mn_progress *progress)
+{
   if (m == 0) return MN_OK;
   const size_t n = mdl->n, d = mdl->d, c = mdl->c;
   size_t blk = n ? MN_PREDICT_TILE_BYTES / (n * sizeof(double)) : m;
@@ -34,6 +41,7 @@ mn_status mn_model_predict(const mn_model *mdl, size_t m, const double *z,
   if (!T) return mn_error_set(MN_ERR_NOMEM, "predict: out of memory for a %zu x %zu tile",
                               blk, n);
   double *S = T + blk * n, *sqz = S + blk * c;
+  mn_progress_begin(progress, "predict", (double)m);
   for (size_t r0 = 0; r0 < m; r0 += blk) {
     size_t mb = r0 + blk < m ? blk : m - r0;
     const double *zb = z + r0 * d;
@@ -49,7 +57,9 @@ mn_status mn_model_predict(const mn_model *mdl, size_t m, const double *z,
       if (scores)
         for (size_t k = 0; k < c; k++) scores[r0 + i + k * m] = S[i + k * mb];
     }
+    mn_progress_update(progress, (double)(r0 + mb));
   }
+  mn_progress_end(progress);
   free(T);
   return MN_OK;
 }

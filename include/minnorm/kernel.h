@@ -77,6 +77,12 @@ void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
 void mn_gram_build(const mn_kernel *k, size_t n, size_t d, const double *x,
                    const double *sq, double *K, size_t ldk, int mirror);
 
+/* The same, reporting progress (see progress.h; NULL for none). */
+typedef struct mn_progress mn_progress;
+void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double *x,
+                            const double *sq, double *K, size_t ldk, int mirror,
+                            mn_progress *progress);
+
 /* R = (K + lambda I) X without storing K: the tiles of the lower triangle
  * are recomputed from the data (n^2 d + 4 n^2 c flops, each tile used for
  * both K_ij X_j and K_ji X_i), so a matrix that was factored in place, or

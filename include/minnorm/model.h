@@ -34,6 +34,10 @@ size_t mn_argmax_strided(size_t c, const double *f, size_t stride);
 mn_status mn_model_predict(const mn_model *mdl, size_t m, const double *z,
                            int32_t *pred, double *scores);
 
+/* The same, reporting progress (see progress.h; NULL for none). */
+mn_status mn_model_predict_progress(const mn_model *mdl, size_t m, const double *z,
+                                    int32_t *pred, double *scores, mn_progress *progress);
+
 /* Fraction of i < n with pred[i] != y[i] (0 for n == 0). */
 double mn_error_rate(size_t n, const int32_t *pred, const int32_t *y);
 

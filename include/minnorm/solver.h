@@ -79,6 +79,9 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
 
 /* Dense Cholesky pieces (solvers/chol.c). K lower, in place. */
 mn_status mn_chol_factor(size_t n, double *K, size_t ldk);
+/* The same with progress: then the panel factorization of packed.h runs on
+ * the dense matrix (LAPACK dpotrf gives no sign of life for minutes). */
+mn_status mn_chol_factor_progress(size_t n, double *K, size_t ldk, mn_progress *progress);
 mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
                         double *B, size_t ldb);
 /* ||K||_1 of a symmetric K from its lower triangle (LAPACK dlansy); NaN if

@@ -1,0 +1,330 @@
+/* minnorm tests — the packed-double and mixed-precision solvers through the
+ * fit pipeline (mn_fit_run with --solver chol | packed | mixed).
+ *
+ * On a Gaussian Gram of random pixel-like data at moderate conditioning all
+ * three must give the same alpha (to 1e-8 relative, i.e. kappa eps with room
+ * to spare), the same predictions and a relative residual below 1e-10.  On a
+ * badly conditioned K (rcond ~ 1e-9), where single-precision refinement
+ * contracts by kappa eps_single > 1 per step and must stall, the solver has
+ * to say so (switched_to_pcg, or not converged), and what it reports must be
+ * true: its residual is compared with ||Y - (K + lambda I) alpha||_F / ||Y||_F
+ * recomputed here from a naive K in long double, and "converged" with the
+ * dsposv backward-error test redone independently.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minnorm/dataset.h"
+#include "minnorm/fit.h"
+#include "minnorm/model.h"
+#include "minnorm/packed.h"
+#include "minnorm/status.h"
+#include "testutil.h"
+
+/* Pixel-like rows (70 % zeros, the rest byte / 255) and uniform labels. */
+static mn_dataset *make_data(size_t n, size_t d, uint64_t seed) {
+  mn_dataset *ds = NULL;
+  if (mn_dataset_create(n, d, 10, &ds) != MN_OK) return NULL;
+  tu_rng r = tu_rng_seed(seed);
+  for (size_t i = 0; i < n * d; ++i)
+    ds->x[i] = tu_rng_uniform(&r) < 0.7 ? 0.0 : (double)tu_rng_below(&r, 256) / 255.0;
+  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)tu_rng_below(&r, 10);
+  return ds;
+}
+
+/* The Gaussian K + lambda I of ds, from the definition, in long double. */
+static long double *naive_K(const mn_dataset *ds, double sigma, double lambda) {
+  size_t n = ds->n, d = ds->d;
+  long double g = 1.0L / (2.0L * (long double)sigma * (long double)sigma);
+  long double *K = malloc((n * n + 1) * sizeof *K);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t i = j; i < n; ++i) {
+      long double s = 0;
+      for (size_t l = 0; l < d; ++l) {
+        long double t = (long double)ds->x[i * d + l] - (long double)ds->x[j * d + l];
+        s += t * t;
+      }
+      K[i + j * n] = K[j + i * n] = expl(-g * s) + (i == j ? (long double)lambda : 0.0L);
+    }
+  return K;
+}
+
+typedef struct {
+  double rel;        /* ||Y - K a||_F / ||Y||_F                          */
+  double backward;   /* max_k ||r_k||_inf / (||K||_inf ||a_k||_inf)        */
+} resid;
+
+/* Residual of alpha (n × c) for one-hot labels y, against the naive K. */
+static resid naive_residual(size_t n, size_t c, const long double *K, const int32_t *y,
+                            const double *alpha) {
+  long double rr = 0, yy = 0, knorm = 0;
+  for (size_t i = 0; i < n; ++i) {
+    long double s = 0;
+    for (size_t j = 0; j < n; ++j) s += fabsl(K[i + j * n]);
+    if (s > knorm) knorm = s;
+  }
+  resid out = {0, 0};
+  for (size_t k = 0; k < c; ++k) {
+    long double rinf = 0, ainf = 0;
+    for (size_t i = 0; i < n; ++i) {
+      long double s = 0;
+      for (size_t j = 0; j < n; ++j) s += K[i + j * n] * (long double)alpha[j + k * n];
+      long double yv = (size_t)y[i] == k ? 1.0L : 0.0L;
+      long double r = yv - s;
+      rr += r * r;
+      yy += yv * yv;
+      if (fabsl(r) > rinf) rinf = fabsl(r);
+      if (fabsl((long double)alpha[i + k * n]) > ainf) ainf = fabsl((long double)alpha[i + k * n]);
+    }
+    double be = ainf > 0 ? (double)(rinf / (knorm * ainf)) : 0;
+    if (be > out.backward) out.backward = be;
+  }
+  out.rel = yy > 0 ? (double)sqrtl(rr / yy) : 0;
+  return out;
+}
+
+static double reldiff(size_t len, const double *a, const double *b) {
+  double d = 0, nb = 0;
+  for (size_t i = 0; i < len; ++i) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    nb += b[i] * b[i];
+  }
+  return nb > 0 ? sqrt(d / nb) : sqrt(d);
+}
+
+typedef struct {
+  mn_status s;
+  mn_fit_result res;
+  mn_model model;
+  int32_t *pred;
+} run;
+
+static run fit(const mn_dataset *tr, const mn_dataset *te, mn_solver_kind kind, double sigma,
+               double lambda, double tol, size_t maxit) {
+  run r;
+  memset(&r, 0, sizeof r);
+  mn_fit_opts o = mn_fit_opts_default();
+  o.kernel.sigma = sigma;
+  o.solver.kind = kind;
+  o.solver.lambda = lambda;
+  o.solver.tol = tol;
+  o.solver.maxit = maxit;
+  r.pred = malloc(((te ? te->n : 0) + 1) * sizeof *r.pred);
+  r.s = mn_fit_run(&o, tr, te, &r.model, &r.res, te ? r.pred : NULL);
+  return r;
+}
+
+static void run_free(run *r) {
+  mn_model_release(&r->model);
+  free(r->pred);
+}
+
+/* ---- moderate conditioning: chol, packed, mixed agree ------------------------------ */
+static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
+  const size_t d = 50;
+  mn_dataset *tr = make_data(n, d, 1000 + n), *te = make_data(n_test, d, 2000 + n);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(te);
+  const mn_solver_kind kinds[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+  run r[3];
+  for (int k = 0; k < 3; ++k) {
+    r[k] = fit(tr, te, kinds[k], sigma, lambda, 0, 0);
+    TU_CHECK(r[k].s == MN_OK, "n=%zu %s: %s", n, mn_solver_kind_name(kinds[k]),
+             mn_error_message());
+  }
+  if (r[0].s || r[1].s || r[2].s) goto done;
+  long double *K = naive_K(tr, sigma, lambda);
+  size_t c = r[0].res.c;
+  for (int k = 0; k < 3; ++k) {
+    const char *name = mn_solver_kind_name(kinds[k]);
+    const mn_fit_result *f = &r[k].res;
+    TU_CHECK(f->solve.used == kinds[k], "n=%zu %s: used %s", n, name,
+             mn_solver_kind_name(f->solve.used));
+    TU_CHECK(f->rel_residual < 1e-10, "n=%zu %s: rel_residual %.3g", n, name, f->rel_residual);
+    TU_CHECK(f->train_error == 0, "n=%zu %s: train error %g at lambda %g", n, name,
+             f->train_error, lambda);
+    resid ind = naive_residual(n, c, K, tr->y, r[k].model.alpha);
+    TU_CHECK(ind.rel < 1e-10, "n=%zu %s: independent residual %.3g (reported %.3g)", n, name,
+             ind.rel, f->rel_residual);
+    if (k > 0) {
+      double da = reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
+      TU_CHECK(da <= 1e-8, "n=%zu %s: ||alpha - alpha_chol||/||alpha_chol|| = %.3g", n, name,
+               da);
+      TU_CHECK(fabs(f->rkhs_norm - r[0].res.rkhs_norm) <= 1e-8 * r[0].res.rkhs_norm,
+               "n=%zu %s: norm %.17g vs chol %.17g", n, name, f->rkhs_norm, r[0].res.rkhs_norm);
+      TU_CHECK(memcmp(r[k].pred, r[0].pred, n_test * sizeof *r[k].pred) == 0,
+               "n=%zu %s: test predictions differ from chol", n, name);
+      TU_CHECK(f->test_error == r[0].res.test_error, "n=%zu %s: test error %g vs chol %g", n,
+               name, f->test_error, r[0].res.test_error);
+    }
+  }
+  /* Storage reported: n^2 doubles, packed doubles, packed floats. */
+  size_t el = mn_pmat_elements(n, 256);
+  TU_CHECK(r[0].res.bytes_K == n * n * sizeof(double) &&
+               r[1].res.bytes_K == el * sizeof(double) && r[2].res.bytes_K == el * sizeof(float),
+           "n=%zu: bytes_K %zu / %zu / %zu", n, r[0].res.bytes_K, r[1].res.bytes_K,
+           r[2].res.bytes_K);
+  const mn_mixed_info *m = &r[2].res.mixed;
+  TU_CHECK(m->converged == 1 && m->refine_steps >= 1 && !m->switched_to_pcg,
+           "n=%zu mixed: converged %d, refine_steps %zu, switched_to_pcg %d", n, m->converged,
+           m->refine_steps, m->switched_to_pcg);
+  TU_CHECK(fabs(m->rel_residual - r[2].res.rel_residual) <= 1e-6 * r[2].res.rel_residual + 1e-300,
+           "n=%zu mixed: info residual %.6g, fit residual %.6g", n, m->rel_residual,
+           r[2].res.rel_residual);
+  /* dsposv's stopping test, redone here: backward error <= sqrt(n) eps
+   * (a factor 4 for the difference between the library's K and the exact one). */
+  resid ind = naive_residual(n, c, K, tr->y, r[2].model.alpha);
+  TU_CHECK(ind.backward <= 4 * sqrt((double)n) * DBL_EPSILON,
+           "n=%zu mixed: independent backward error %.3g (reported %.3g)", n, ind.backward,
+           m->backward_error);
+  free(K);
+done:
+  for (int k = 0; k < 3; ++k) run_free(&r[k]);
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}
+
+static void test_agree_moderate(void) { check_agree(500, 200, 2.0, 0.0); }
+static void test_agree_ridge(void) { check_agree(301, 50, 3.0, 1e-3); }
+
+/* Small and odd sizes, including n = 1 (K = 1, alpha = Y). */
+static void test_small_sizes(void) {
+  static const size_t ns[] = {1, 2, 3, 37, 257};
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; ++a) {
+    size_t n = ns[a], d = 50;
+    mn_dataset *tr = make_data(n, d, 7 + n), *te = make_data(9, d, 8 + n);
+    run r[3];
+    const mn_solver_kind kinds[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+    for (int k = 0; k < 3; ++k) {
+      r[k] = fit(tr, te, kinds[k], 2.0, 0.0, 0, 0);
+      TU_CHECK(r[k].s == MN_OK, "n=%zu %s: %s", n, mn_solver_kind_name(kinds[k]),
+               mn_error_message());
+    }
+    if (!r[0].s && !r[1].s && !r[2].s) {
+      size_t c = r[0].res.c;
+      for (int k = 1; k < 3; ++k) {
+        double da = reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
+        TU_CHECK(da <= 1e-8, "n=%zu %s: alpha differs from chol by %.3g", n,
+                 mn_solver_kind_name(kinds[k]), da);
+        TU_CHECK(r[k].res.rel_residual < 1e-10, "n=%zu %s: rel_residual %.3g", n,
+                 mn_solver_kind_name(kinds[k]), r[k].res.rel_residual);
+        TU_CHECK(memcmp(r[k].pred, r[0].pred, 9 * sizeof *r[k].pred) == 0,
+                 "n=%zu %s: predictions differ", n, mn_solver_kind_name(kinds[k]));
+      }
+      if (n == 1)
+        for (size_t k = 0; k < c; ++k)
+          TU_CHECK(fabs(r[2].model.alpha[k] - (tr->y[0] == (int32_t)k)) < 1e-15,
+                   "n=1 mixed: alpha[%zu] = %g", k, r[2].model.alpha[k]);
+      TU_CHECK(r[2].res.mixed.converged, "n=%zu mixed: not converged", n);
+    }
+    for (int k = 0; k < 3; ++k) run_free(&r[k]);
+    mn_dataset_destroy(&tr);
+    mn_dataset_destroy(&te);
+  }
+}
+
+/* ---- bad conditioning: what is reported is true ------------------------------------- */
+static void test_ill_conditioned(void) {
+  const size_t n = 500, d = 50;
+  const double sigma = 20.0; /* wide Gaussian: K nearly rank deficient */
+  mn_dataset *tr = make_data(n, d, 4242);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+  long double *K = naive_K(tr, sigma, 0.0);
+
+  run ch = fit(tr, NULL, MN_SOLVER_CHOL, sigma, 0.0, 0, 0);
+  TU_CHECK(ch.s == MN_OK, "chol: %s", mn_error_message());
+  if (ch.s == MN_OK)
+    TU_CHECK(ch.res.solve.rcond < 1e-8 && ch.res.solve.rcond > 1e-11,
+             "test premise: rcond %.3g should be ~1e-9", ch.res.solve.rcond);
+  size_t c = 10;
+
+  /* Default options: refinement stalls; PCG (or an honest "not converged"). */
+  run mx = fit(tr, NULL, MN_SOLVER_MIXED, sigma, 0.0, 0, 0);
+  TU_CHECK(mx.s == MN_OK, "mixed: %s", mn_error_message());
+  if (mx.s == MN_OK) {
+    const mn_mixed_info *m = &mx.res.mixed;
+    TU_CHECK(m->switched_to_pcg || !m->converged,
+             "kappa eps_single > 1 but mixed reports plain refinement converging "
+             "(refine %zu, pcg %zu)", m->refine_steps, m->pcg_steps);
+    TU_CHECK(!m->switched_to_pcg || m->pcg_steps >= 1, "switched to PCG but %zu PCG steps",
+             m->pcg_steps);
+    resid ind = naive_residual(n, c, K, tr->y, mx.model.alpha);
+    const double crit = sqrt((double)n) * DBL_EPSILON;
+    if (m->converged)
+      TU_CHECK(ind.backward <= 4 * crit,
+               "mixed says converged, but the independent backward error is %.3g > 4 sqrt(n) "
+               "eps = %.3g (reported %.3g, rel residual %.3g vs independent %.3g)",
+               ind.backward, 4 * crit, m->backward_error, mx.res.rel_residual, ind.rel);
+    else
+      TU_CHECK(ind.backward > crit / 4,
+               "mixed says not converged, but the backward error %.3g meets sqrt(n) eps",
+               ind.backward);
+    /* The reported residual is the true one.  At convergence it sits at the
+     * rounding level (backward error ~ sqrt(n) eps), where the library's K
+     * (norm expansion) and the exact one differ in the last digits: 1e-4
+     * relative then; 1e-6 for the residuals of stopped runs below. */
+    TU_CHECK(fabs(mx.res.rel_residual - ind.rel) <= (m->converged ? 1e-4 : 1e-6) * ind.rel,
+             "mixed: reported rel_residual %.9g, independent %.9g", mx.res.rel_residual, ind.rel);
+    TU_CHECK(fabs(m->rel_residual - mx.res.rel_residual) <= 1e-9 * mx.res.rel_residual,
+             "mixed: info rel_residual %.9g, fit rel_residual %.9g", m->rel_residual,
+             mx.res.rel_residual);
+    TU_CHECK(fabs(m->backward_error - ind.backward) <= 0.1 * ind.backward,
+             "mixed: reported backward error %.3g, independent %.3g", m->backward_error,
+             ind.backward);
+  }
+  run_free(&mx);
+
+  /* Stopped early (maxit 1: one refinement step; maxit 4: into PCG): not
+   * converged, and the reported residual is the true residual of the
+   * returned alpha, to 1e-6 relative. */
+  static const size_t maxits[] = {1, 4};
+  for (size_t a = 0; a < 2; ++a) {
+    run e = fit(tr, NULL, MN_SOLVER_MIXED, sigma, 0.0, 0, maxits[a]);
+    TU_CHECK(e.s == MN_OK, "mixed maxit %zu: %s", maxits[a], mn_error_message());
+    if (e.s == MN_OK) {
+      const mn_mixed_info *m = &e.res.mixed;
+      resid ind = naive_residual(n, c, K, tr->y, e.model.alpha);
+      TU_CHECK(!m->converged, "maxit %zu: reports converged (independent residual %.3g)",
+               maxits[a], ind.rel);
+      TU_CHECK(m->refine_steps + m->pcg_steps <= maxits[a], "maxit %zu: took %zu + %zu steps",
+               maxits[a], m->refine_steps, m->pcg_steps);
+      TU_CHECK(fabs(e.res.rel_residual - ind.rel) <= 1e-6 * ind.rel,
+               "maxit %zu: reported rel_residual %.9g, independent %.9g", maxits[a],
+               e.res.rel_residual, ind.rel);
+      TU_CHECK(fabs(m->rel_residual - ind.rel) <= 1e-6 * ind.rel,
+               "maxit %zu: mixed info rel_residual %.9g, independent %.9g", maxits[a],
+               m->rel_residual, ind.rel);
+    }
+    run_free(&e);
+  }
+
+  /* With --tol the solver stops at the requested residual, and says so
+   * truthfully. */
+  run t = fit(tr, NULL, MN_SOLVER_MIXED, sigma, 0.0, 1e-4, 0);
+  TU_CHECK(t.s == MN_OK, "mixed tol 1e-4: %s", mn_error_message());
+  if (t.s == MN_OK) {
+    resid ind = naive_residual(n, c, K, tr->y, t.model.alpha);
+    if (t.res.mixed.converged)
+      TU_CHECK(ind.rel <= 1e-4 * (1 + 1e-6), "tol 1e-4: converged but residual %.6g", ind.rel);
+    TU_CHECK(fabs(t.res.rel_residual - ind.rel) <= 1e-6 * ind.rel,
+             "tol 1e-4: reported %.9g, independent %.9g", t.res.rel_residual, ind.rel);
+  }
+  run_free(&t);
+  run_free(&ch);
+  free(K);
+  mn_dataset_destroy(&tr);
+}
+
+int main(void) {
+  static const tu_test tests[] = {
+      {"chol/packed/mixed agree (n=500, sigma 2)", test_agree_moderate},
+      {"chol/packed/mixed agree with a ridge (n=301)", test_agree_ridge},
+      {"small and odd sizes", test_small_sizes},
+      {"ill-conditioned: honest convergence and residual", test_ill_conditioned},
+      {NULL, NULL}};
+  static const tu_suite suites[] = {{"mixed", tests}, {NULL, NULL}};
+  return tu_run(suites);
+}

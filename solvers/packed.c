@@ -145,7 +145,7 @@ mn_status mn_pmat_gram_build(const mn_kernel *k, size_t d, const double *x,
                              mn_progress *progress)
 {
   const size_t n = pm->n, nb = pm->nb;
-  const size_t rows_blk = 4096;
+  const size_t rows_blk = MN_PMAT_SCRATCH_ROWS;
   double *scratch = NULL;
   if (pm->prec == MN_PREC_SINGLE) {
     scratch = malloc(rows_blk * nb * sizeof *scratch);

@@ -49,21 +49,25 @@ void mn_model_release(mn_model *model)
   memset(model, 0, sizeof *model);
 }
 
-/* Panel width of the packed and mixed solvers (scripts/bench measures it). */
-#define MN_PACKED_NB 256
+#define MN_PACKED_NB MN_PMAT_NB
 
 /* Bytes a fit with solver `kind` needs beyond the data already loaded. */
 static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c)
 {
   size_t base = (4 * n * c + 3 * n) * sizeof(double);
   size_t packed = mn_pmat_elements(n, MN_PACKED_NB);
+  /* Scratch tiles: the residual apply's and the single-precision Gram
+   * build's (never both at once). */
+  size_t scratch = MN_APPLY_SCRATCH_BYTES > MN_PMAT_SCRATCH_BYTES(MN_PACKED_NB)
+                       ? MN_APPLY_SCRATCH_BYTES
+                       : MN_PMAT_SCRATCH_BYTES(MN_PACKED_NB);
   switch (kind) {
   case MN_SOLVER_EIG: return 2 * n * n * sizeof(double) + base;
-  case MN_SOLVER_PACKED:
-    return packed * sizeof(double) + base + 2048 * MN_PACKED_NB * sizeof(double);
+  case MN_SOLVER_PACKED: return packed * sizeof(double) + base + MN_APPLY_SCRATCH_BYTES;
   case MN_SOLVER_MIXED:
+    /* + the refinement's work vectors and the single-precision RHS. */
     return packed * sizeof(float) + base + 5 * n * c * sizeof(double) +
-           4096 * MN_PACKED_NB * sizeof(double);
+           n * c * sizeof(float) + scratch;
   default: return n * n * sizeof(double) + base;
   }
 }

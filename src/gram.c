@@ -56,8 +56,7 @@ void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double
   mn_progress_end(progress);
 }
 
-/* Tile rows per scratch block in mn_kernel_symm_apply. */
-#define MN_APPLY_ROWS 2048
+#define MN_APPLY_ROWS (MN_APPLY_SCRATCH_BYTES / (MN_GRAM_PANEL * sizeof(double)))
 
 mn_status mn_kernel_symm_apply(const mn_kernel *k, size_t n, size_t d, const double *x,
                                const double *sq, double lambda, size_t c,

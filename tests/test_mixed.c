@@ -162,7 +162,7 @@ static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
     }
   }
   /* Storage reported: n^2 doubles, packed doubles, packed floats. */
-  size_t el = mn_pmat_elements(n, 256);
+  size_t el = mn_pmat_elements(n, MN_PMAT_NB);
   TU_CHECK(r[0].res.bytes_K == n * n * sizeof(double) &&
                r[1].res.bytes_K == el * sizeof(double) && r[2].res.bytes_K == el * sizeof(float),
            "n=%zu: bytes_K %zu / %zu / %zu", n, r[0].res.bytes_K, r[1].res.bytes_K,
@@ -271,9 +271,16 @@ static void test_ill_conditioned(void) {
     TU_CHECK(fabs(m->rel_residual - mx.res.rel_residual) <= 1e-9 * mx.res.rel_residual,
              "mixed: info rel_residual %.9g, fit rel_residual %.9g", m->rel_residual,
              mx.res.rel_residual);
-    TU_CHECK(fabs(m->backward_error - ind.backward) <= 0.1 * ind.backward,
-             "mixed: reported backward error %.3g, independent %.3g", m->backward_error,
-             ind.backward);
+    /* Stopped runs: the reported backward error is the true one.  Converged
+     * runs sit at the rounding level, where only the bound above means
+     * anything (the two K's differ in the last bits). */
+    if (m->converged)
+      TU_CHECK(m->backward_error <= 4 * crit, "mixed: reported backward error %.3g > 4 sqrt(n) "
+               "eps = %.3g", m->backward_error, 4 * crit);
+    else
+      TU_CHECK(fabs(m->backward_error - ind.backward) <= 0.1 * ind.backward,
+               "mixed: reported backward error %.3g, independent %.3g", m->backward_error,
+               ind.backward);
   }
   run_free(&mx);
 

@@ -101,7 +101,7 @@ static void test_needs(void) {
   static const size_t ns[] = {0, 1, 2, 3, 257, 1000, 4000};
   for (size_t a = 0; a < sizeof ns / sizeof ns[0]; ++a) {
     size_t n = ns[a];
-    size_t el = mn_pmat_elements(n, 256);
+    size_t el = mn_pmat_elements(n, MN_PMAT_NB);
     TU_CHECK(need(MN_SOLVER_CHOL, n, c) >= n * n * sizeof(double), "chol n=%zu", n);
     TU_CHECK(need(MN_SOLVER_PACKED, n, c) >= el * sizeof(double), "packed n=%zu", n);
     TU_CHECK(need(MN_SOLVER_MIXED, n, c) >= el * sizeof(float), "mixed n=%zu", n);

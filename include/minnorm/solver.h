@@ -3,7 +3,8 @@
  * K is n × n symmetric, column-major, leading dimension ldk; Y and alpha are
  * n × c column-major (leading dimension n).  The one-hot Y has c = classes.
  *
- *   chol  LAPACK dpotrf (lower) + dpotrs.  Fails with MN_ERR_NOT_SPD when K is
+ *   chol  blocked right-looking Cholesky (lower; dpotrf's algorithm, see
+ *         packed.h) + LAPACK dpotrs.  Fails with MN_ERR_NOT_SPD when K is
  *         not numerically positive definite, with the message suggesting
  *         --solver eig or --lambda > 0.
  *   eig   LAPACK dsyevd: alpha = V diag(1/w_i) V^T Y over the eigenvalues
@@ -79,8 +80,9 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
 
 /* Dense Cholesky pieces (solvers/chol.c). K lower, in place. */
 mn_status mn_chol_factor(size_t n, double *K, size_t ldk);
-/* The same with progress: then the panel factorization of packed.h runs on
- * the dense matrix (LAPACK dpotrf gives no sign of life for minutes). */
+/* The same with progress (NULL for none).  Both run the panel
+ * factorization of packed.h on the dense matrix - dpotrf's algorithm, at
+ * its speed, but with a sign of life during a factorization of minutes. */
 mn_status mn_chol_factor_progress(size_t n, double *K, size_t ldk, mn_progress *progress);
 mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
                         double *B, size_t ldb);

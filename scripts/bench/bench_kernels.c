@@ -13,6 +13,14 @@
  * Prints an aligned table and one machine-readable line per metric
  * ("RATE name GF/s", "TIME name s", "RATIO name x", "INFO key value").
  *
+ * Shared machines: other processes (possibly in other PID namespaces, so
+ * invisible to ps) halve a 2-core BLAS.  Around every timed repetition the
+ * program compares the machine's busy time (/proc/stat, steal included) with
+ * its own CPU time (getrusage); a repetition in which others used more than
+ * --max-other of the machine is discarded and repeated (up to --retries times,
+ * after waiting up to 60 s for the machine to go idle).  The table reports
+ * the worst contention among the kept repetitions.
+ *
  * Data: the first n MNIST training rows with --data mnist:DIR (d = 784),
  * otherwise seeded uniform [0, 1] rows (splitmix64), d from --d.
  *
@@ -26,6 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -42,10 +53,12 @@ extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 extern int openblas_get_num_threads(void);
 
+#define MAX_REPS 64
+
 typedef struct {
-  size_t n, d, reps, square;
+  size_t n, d, reps, square, retries;
   unsigned long long seed;
-  double sigma;
+  double sigma, max_other;
   const char *data;  /* "mnist:DIR" or NULL for random data */
 } bench_opts;
 
@@ -55,33 +68,44 @@ static void usage(FILE *f)
           "usage: minnorm-bench [options]\n"
           "  --n N            training rows / Gram order          (default 20000)\n"
           "  --d D            features for random data            (default 784)\n"
-          "  --reps R         repetitions, medians are reported   (default 3)\n"
+          "  --reps R         repetitions, medians are reported   (default 3, max 64)\n"
           "  --data mnist:DIR use the first N MNIST training rows (default: random)\n"
           "  --seed S         seed for random data                (default 1)\n"
           "  --sigma S        gaussian bandwidth                  (default 5)\n"
           "  --square M       order of the reference square dgemm, 0 = skip (default 4000)\n"
+          "  --max-other F    repeat a repetition in which other processes used more\n"
+          "                   than this fraction of the machine   (default 0.05; 1 = never)\n"
+          "  --retries K      at most K repeats per repetition    (default 3)\n"
           "  --help           this text\n");
 }
 
 static int parse_size(const char *s, size_t *v)
 {
   char *end;
+  if (!*s || s[0] == '-') return -1;
   unsigned long long x = strtoull(s, &end, 10);
-  if (end == s || *end || s[0] == '-') return -1;
+  if (*end) return -1;
   *v = (size_t)x;
   return 0;
 }
 
+static int parse_double(const char *s, double *v)
+{
+  char *end;
+  *v = strtod(s, &end);
+  return end == s || *end ? -1 : 0;
+}
+
 static int parse_args(int argc, char **argv, bench_opts *o)
 {
+  static const char *known[] = {"--n", "--d", "--reps", "--square", "--data", "--seed",
+                                "--sigma", "--max-other", "--retries"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       exit(0);
     }
-    static const char *known[] = {"--n", "--d", "--reps", "--square", "--data", "--seed",
-                                  "--sigma"};
     int is_known = 0;
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
       is_known |= strcmp(a, known[k]) == 0;
@@ -95,27 +119,28 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     }
     const char *v = argv[++i];
     int bad = 0;
+    size_t s = 0;
     if (strcmp(a, "--n") == 0) bad = parse_size(v, &o->n) || o->n < 2;
     else if (strcmp(a, "--d") == 0) bad = parse_size(v, &o->d) || o->d < 1;
-    else if (strcmp(a, "--reps") == 0) bad = parse_size(v, &o->reps) || o->reps < 1;
+    else if (strcmp(a, "--reps") == 0)
+      bad = parse_size(v, &o->reps) || o->reps < 1 || o->reps > MAX_REPS;
     else if (strcmp(a, "--square") == 0) bad = parse_size(v, &o->square);
+    else if (strcmp(a, "--retries") == 0) bad = parse_size(v, &o->retries);
     else if (strcmp(a, "--data") == 0) o->data = v;
     else if (strcmp(a, "--seed") == 0) {
-      size_t s;
       bad = parse_size(v, &s);
       o->seed = s;
-    } else if (strcmp(a, "--sigma") == 0) {
-      char *end;
-      o->sigma = strtod(v, &end);
-      bad = *end || !(o->sigma > 0);
-    }
+    } else if (strcmp(a, "--sigma") == 0)
+      bad = parse_double(v, &o->sigma) || !(o->sigma > 0);
+    else if (strcmp(a, "--max-other") == 0)
+      bad = parse_double(v, &o->max_other) || !(o->max_other > 0);
     if (bad) {
       fprintf(stderr, "minnorm-bench: bad value '%s' for %s\n", v, a);
       return -1;
     }
   }
-  if (o->n > 46340 * 2) {
-    fprintf(stderr, "minnorm-bench: --n %zu too large for LAPACK int\n", o->n);
+  if (o->n > 46340 || o->square > 46340) {
+    fprintf(stderr, "minnorm-bench: orders above 46340 overflow LAPACK's int\n");
     return -1;
   }
   return 0;
@@ -136,24 +161,109 @@ static void fill_uniform(size_t len, double *a, uint64_t *state)
     a[i] = (double)(splitmix64(state) >> 11) * 0x1.0p-53;
 }
 
+/* ---- contention by other processes ------------------------------------- */
+
+/* Busy CPU-seconds of the whole machine (user+nice+system+irq+softirq+steal),
+ * or -1 if /proc/stat is unreadable. */
+static double machine_busy(void)
+{
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f) return -1;
+  unsigned long long v[8] = {0};
+  int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7]);
+  fclose(f);
+  if (got < 8) return -1;
+  return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU-seconds of this process, all threads. */
+static double self_cpu(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+         (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+static double ncpu(void)
+{
+  long c = sysconf(_SC_NPROCESSORS_ONLN);
+  return c > 0 ? (double)c : 1.0;
+}
+
+typedef struct {
+  double t0, busy0, self0;
+} probe;
+
+static probe probe_start(void)
+{
+  probe p = {mn_time_now(), machine_busy(), self_cpu()};
+  return p;
+}
+
+/* Fraction of the machine used by other processes since p (0 if unknown). */
+static double probe_other(const probe *p, double *wall)
+{
+  double busy = machine_busy(), self = self_cpu();
+  *wall = mn_time_now() - p->t0;
+  if (busy < 0 || p->busy0 < 0 || *wall <= 0) return 0;
+  double other = (busy - p->busy0) - (self - p->self0);
+  return other > 0 ? other / (*wall * ncpu()) : 0;
+}
+
+/* Waits (up to max_wait s) until others use < limit of the machine over a
+ * 0.5 s window.  Returns the seconds waited. */
+static double wait_idle(double limit, double max_wait)
+{
+  double start = mn_time_now();
+  struct timespec half = {0, 500000000L};
+  for (;;) {
+    probe p = probe_start();
+    nanosleep(&half, NULL);
+    double wall, other = probe_other(&p, &wall);
+    if (other < limit || mn_time_now() - start > max_wait) break;
+  }
+  return mn_time_now() - start;
+}
+
+/* ---- timed cases --------------------------------------------------------- */
+
+typedef struct bench_ctx bench_ctx;
+typedef void (*case_fn)(bench_ctx *);
+
+typedef struct {
+  const char *key;    /* machine-readable name */
+  const char *label;  /* table label           */
+  double flops;       /* per repetition        */
+  double t[MAX_REPS]; /* kept seconds          */
+  size_t nt;
+  double worst_other; /* max contention among kept repetitions */
+  size_t discarded;
+} metric;
+
+struct bench_ctx {
+  const bench_opts *o;
+  const mn_kernel *kern;
+  size_t n, d;
+  const double *x;
+  double *sq, *K, *K0;   /* K0: pristine Gram or NULL */
+  double shift;          /* added to diag(K) before factoring */
+  size_t m;              /* square dgemm order */
+  double *A, *B, *C;     /* square dgemm operands */
+  mn_status status;      /* of the last factorization */
+  lapack_int info;
+};
+
 static int cmp_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
-typedef struct {
-  const char *key;     /* machine-readable name */
-  const char *label;   /* table label           */
-  double flops;        /* per repetition        */
-  double t[64];        /* seconds per repetition */
-  size_t nt;
-  int done;
-} metric;
-
 static double metric_median(const metric *m)
 {
-  double s[64];
+  double s[MAX_REPS];
   memcpy(s, m->t, m->nt * sizeof(double));
   qsort(s, m->nt, sizeof(double), cmp_double);
   return m->nt % 2 ? s[m->nt / 2] : 0.5 * (s[m->nt / 2 - 1] + s[m->nt / 2]);
@@ -175,21 +285,77 @@ static double metric_max(const metric *m)
 
 static double metric_rate(const metric *m) { return m->flops / metric_median(m) / 1e9; }
 
-static void record(metric *m, double t)
+/* Runs prepare (untimed) and run (timed) o->reps times, repeating a
+ * repetition that others disturbed.  Stops early if run sets a failure. */
+static void measure(bench_ctx *c, metric *m, case_fn prepare, case_fn run)
 {
-  if (m->nt < 64) m->t[m->nt++] = t;
-  m->done = 1;
+  const bench_opts *o = c->o;
+  for (size_t r = 0; r < o->reps; r++) {
+    for (size_t attempt = 0;; attempt++) {
+      if (prepare) prepare(c);
+      wait_idle(o->max_other, attempt ? 60.0 : 5.0);
+      probe p = probe_start();
+      run(c);
+      double wall, other = probe_other(&p, &wall);
+      if (c->status != MN_OK || c->info != 0) return;
+      if (other > o->max_other && attempt < o->retries) {
+        printf("... %s rep %zu: others used %.0f%% of the machine; repeating\n", m->key,
+               r + 1, 100 * other);
+        fflush(stdout);
+        m->discarded++;
+        continue;
+      }
+      m->t[m->nt++] = wall;
+      if (other > m->worst_other) m->worst_other = other;
+      break;
+    }
+  }
+  printf("... %-14s median %8.3f s\n", m->key, metric_median(m));
+  fflush(stdout);
 }
 
-/* Gram K (column-major, lower triangle + diagonal valid) and its build time
- * (row norms included). */
-static double time_gram(const mn_kernel *k, size_t n, size_t d, const double *x,
-                        double *sq, double *K, int mirror)
+static void run_dgemm_xxt(bench_ctx *c)
 {
-  double t0 = mn_time_now();
-  mn_kernel_row_norms(n, d, x, sq);
-  mn_gram_build(k, n, d, x, sq, K, n, mirror);
-  return mn_time_now() - t0;
+  /* X row-major n × d is column-major d × n: C = X^T X (column-major). */
+  int n = (int)c->n, d = (int)c->d;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, n, d, 1.0, c->x, d, c->x, d, 0.0,
+              c->K, n);
+}
+
+static void run_dgemm_square(bench_ctx *c)
+{
+  int m = (int)c->m;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0, c->A, m, c->B, m,
+              0.0, c->C, m);
+}
+
+static void run_gram(bench_ctx *c, int mirror)
+{
+  mn_kernel_row_norms(c->n, c->d, c->x, c->sq);
+  mn_gram_build(c->kern, c->n, c->d, c->x, c->sq, c->K, c->n, mirror);
+}
+static void run_gram0(bench_ctx *c) { run_gram(c, 0); }
+static void run_gram1(bench_ctx *c) { run_gram(c, 1); }
+
+/* Puts the (shifted) Gram back into K before a factorization. */
+static void prepare_chol(bench_ctx *c)
+{
+  size_t n = c->n;
+  if (c->K0) {
+    memcpy(c->K, c->K0, n * n * sizeof(double));
+    return;
+  }
+  mn_kernel_row_norms(n, c->d, c->x, c->sq);
+  mn_gram_build(c->kern, n, c->d, c->x, c->sq, c->K, n, 0);
+  for (size_t i = 0; i < n; i++) c->K[i + i * n] += c->shift;
+}
+
+static void run_chol_minnorm(bench_ctx *c) { c->status = mn_chol_factor(c->n, c->K, c->n); }
+
+static void run_chol_lapacke(bench_ctx *c)
+{
+  c->info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)c->n, c->K,
+                                (lapack_int)c->n);
 }
 
 /* Spot check of the Gram against a direct evaluation at 2000 seeded (i, j)
@@ -231,10 +397,9 @@ static void print_env(const char *name)
 
 int main(int argc, char **argv)
 {
-  bench_opts o = {.n = 20000, .d = 784, .reps = 3, .square = 4000, .seed = 1,
-                  .sigma = 5.0, .data = NULL};
+  bench_opts o = {.n = 20000, .d = 784, .reps = 3, .square = 4000, .retries = 3,
+                  .seed = 1, .sigma = 5.0, .max_other = 0.05, .data = NULL};
   if (parse_args(argc, argv, &o) != 0) return 2;
-  if (o.reps > 64) o.reps = 64;
 
   /* ---- data ---- */
   mn_dataset *ds = NULL;
@@ -276,7 +441,9 @@ int main(int argc, char **argv)
   else
     printf("data: RANDOM uniform [0,1] (splitmix64 seed %llu) -- not MNIST\n", o.seed);
   printf("BLAS: %s\n", openblas_get_config());
-  printf("BLAS core: %s, threads: %d\n", openblas_get_corename(), openblas_get_num_threads());
+  printf("BLAS core: %s, threads: %d; OPENBLAS_CORETYPE=%s\n", openblas_get_corename(),
+         openblas_get_num_threads(),
+         getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)");
   printf("INFO n %zu\nINFO d %zu\nINFO reps %zu\nINFO data %s\n", n, d, o.reps,
          o.data ? "mnist" : "random");
   printf("INFO blas_config %s\nINFO blas_core %s\nINFO blas_threads %d\n",
@@ -289,191 +456,140 @@ int main(int argc, char **argv)
 
   /* ---- buffers (pre-touched so that page faults are not timed) ---- */
   size_t nn = n * n;
-  double *K = malloc(nn * sizeof(double));
-  double *sq = malloc(n * sizeof(double));
+  bench_ctx c = {.o = &o, .kern = &kern, .n = n, .d = d, .x = x, .status = MN_OK, .info = 0};
+  c.K = malloc(nn * sizeof(double));
+  c.sq = malloc(n * sizeof(double));
   double *diagL = malloc(n * sizeof(double));
-  if (!K || !sq || !diagL) {
+  if (!c.K || !c.sq || !diagL) {
     fprintf(stderr, "minnorm-bench: out of memory for the %zu x %zu matrix\n", n, n);
     return 1;
   }
-  memset(K, 0, nn * sizeof(double));
+  memset(c.K, 0, nn * sizeof(double));
   size_t avail = mn_mem_available();
-  double *K0 = NULL;
   if (avail == 0 || avail > nn * sizeof(double) + (nn * sizeof(double)) / 8) {
-    K0 = malloc(nn * sizeof(double));
-    if (K0) memset(K0, 0, nn * sizeof(double));
+    c.K0 = malloc(nn * sizeof(double));
+    if (c.K0) memset(c.K0, 0, nn * sizeof(double));
   }
-  printf("INFO pristine_copy %s\n", K0 ? "yes" : "no (Gram rebuilt before each factorization)");
+  printf("INFO pristine_copy %s\n",
+         c.K0 ? "yes" : "no (Gram rebuilt before each factorization)");
 
   /* Warm up the BLAS thread pool. */
   {
-    double a[64 * 64], c[64 * 64];
+    double a[64 * 64], cc[64 * 64];
     uint64_t st = 7;
     fill_uniform(64 * 64, a, &st);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, 64, 64, 64, 1.0, a, 64, a, 64,
-                0.0, c, 64);
+                0.0, cc, 64);
   }
 
   double dn = (double)n, dd = (double)d, dm = (double)o.square;
-  metric m_xxt = {"dgemm_xxt", "dgemm X*X^T (full, 2n^2d)", 2 * dn * dn * dd, {0}, 0, 0};
-  metric m_sq = {"dgemm_square", "dgemm square", 2 * dm * dm * dm, {0}, 0, 0};
-  metric m_g0 = {"gram_mirror0", "gram mirror=0 (2n^2d/t)", 2 * dn * dn * dd, {0}, 0, 0};
-  metric m_g1 = {"gram_mirror1", "gram mirror=1 (2n^2d/t)", 2 * dn * dn * dd, {0}, 0, 0};
-  metric m_c = {"chol_minnorm", "mn_chol_factor (n^3/3)", dn * dn * dn / 3, {0}, 0, 0};
-  metric m_cl = {"chol_lapacke", "LAPACKE_dpotrf_work", dn * dn * dn / 3, {0}, 0, 0};
   char sqlabel[64];
   snprintf(sqlabel, sizeof sqlabel, "dgemm square %zu", o.square);
-  m_sq.label = sqlabel;
+  metric m_xxt = {"dgemm_xxt", "dgemm X*X^T (full, 2n^2d)", 2 * dn * dn * dd, {0}, 0, 0, 0};
+  metric m_sq = {"dgemm_square", sqlabel, 2 * dm * dm * dm, {0}, 0, 0, 0};
+  metric m_g0 = {"gram_mirror0", "gram mirror=0 (2n^2d/t)", 2 * dn * dn * dd, {0}, 0, 0, 0};
+  metric m_g1 = {"gram_mirror1", "gram mirror=1 (2n^2d/t)", 2 * dn * dn * dd, {0}, 0, 0, 0};
+  metric m_c = {"chol_minnorm", "mn_chol_factor (n^3/3)", dn * dn * dn / 3, {0}, 0, 0, 0};
+  metric m_cl = {"chol_lapacke", "LAPACKE_dpotrf_work", dn * dn * dn / 3, {0}, 0, 0, 0};
 
-  /* ---- dgemm X X^T: X row-major n × d is column-major d × n, C = X^T X ---- */
-  for (size_t r = 0; r < o.reps; r++) {
-    double t0 = mn_time_now();
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)d, 1.0, x,
-                (int)d, x, (int)d, 0.0, K, (int)n);
-    record(&m_xxt, mn_time_now() - t0);
-  }
-  printf("... dgemm X*X^T done: %.3f s\n", metric_median(&m_xxt));
-  fflush(stdout);
-
-  /* ---- square dgemm ---- */
+  /* ---- dgemm ---- */
+  measure(&c, &m_xxt, NULL, run_dgemm_xxt);
   if (o.square > 0) {
-    size_t m = o.square;
-    double *A = malloc(3 * m * m * sizeof(double));
-    if (A) {
-      double *B = A + m * m, *C = B + m * m;
+    c.m = o.square;
+    c.A = malloc(3 * c.m * c.m * sizeof(double));
+    if (c.A) {
+      c.B = c.A + c.m * c.m;
+      c.C = c.B + c.m * c.m;
       uint64_t st = 99;
-      fill_uniform(2 * m * m, A, &st);
-      memset(C, 0, m * m * sizeof(double));
-      for (size_t r = 0; r < o.reps; r++) {
-        double t0 = mn_time_now();
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)m, (int)m, 1.0,
-                    A, (int)m, B, (int)m, 0.0, C, (int)m);
-        record(&m_sq, mn_time_now() - t0);
-      }
-      free(A);
+      fill_uniform(2 * c.m * c.m, c.A, &st);
+      memset(c.C, 0, c.m * c.m * sizeof(double));
+      measure(&c, &m_sq, NULL, run_dgemm_square);
+      free(c.A);
     }
   }
 
   /* ---- Gram builds ---- */
-  for (size_t r = 0; r < o.reps; r++)
-    record(&m_g0, time_gram(&kern, n, d, x, sq, K, 0));
-  double gerr0 = check_gram(&kern, n, d, x, K, 0, NULL);
-  for (size_t r = 0; r < o.reps; r++)
-    record(&m_g1, time_gram(&kern, n, d, x, sq, K, 1));
-  double merr = 0, gerr1 = check_gram(&kern, n, d, x, K, 1, &merr);
-  printf("... gram done: mirror=0 %.3f s, mirror=1 %.3f s\n", metric_median(&m_g0),
-         metric_median(&m_g1));
-  fflush(stdout);
+  measure(&c, &m_g0, NULL, run_gram0);
+  double gerr0 = check_gram(&kern, n, d, x, c.K, 0, NULL);
+  measure(&c, &m_g1, NULL, run_gram1);
+  double merr = 0, gerr1 = check_gram(&kern, n, d, x, c.K, 1, &merr);
 
   /* ---- Cholesky: every repetition factors the same Gram ---- */
-  double shift = 0;
-  if (K0) memcpy(K0, K, nn * sizeof(double));
-  mn_status st_c = MN_OK;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (K0) memcpy(K, K0, nn * sizeof(double));
-    else {
-      mn_kernel_row_norms(n, d, x, sq);
-      mn_gram_build(&kern, n, d, x, sq, K, n, 0);
-      for (size_t i = 0; i < n; i++) K[i + i * n] += shift;
-    }
-    double t0 = mn_time_now();
-    st_c = mn_chol_factor(n, K, n);
-    double t = mn_time_now() - t0;
-    if (st_c == MN_OK) {
-      record(&m_c, t);
-      break;
-    }
-    if (st_c != MN_ERR_NOT_SPD || attempt == 1) break;
-    /* Not SPD (random data at a tiny bandwidth): shift the diagonal once. */
-    shift = dn * 1e-8;
-    printf("... Gram not numerically SPD; adding n*1e-8 = %g to the diagonal\n", shift);
-    if (K0)
-      for (size_t i = 0; i < n; i++) K0[i + i * n] += shift;
+  if (c.K0) memcpy(c.K0, c.K, nn * sizeof(double));
+  prepare_chol(&c);
+  c.status = mn_chol_factor(n, c.K, n);  /* untimed probe: is K numerically SPD? */
+  if (c.status == MN_ERR_NOT_SPD) {
+    /* Random data at a small bandwidth can be: shift the diagonal once. */
+    c.shift = dn * 1e-8;
+    printf("... Gram not numerically SPD; adding n*1e-8 = %g to the diagonal\n", c.shift);
+    if (c.K0)
+      for (size_t i = 0; i < n; i++) c.K0[i + i * n] += c.shift;
+    c.status = MN_OK;
+  } else if (c.status != MN_OK) {
+    fprintf(stderr, "minnorm-bench: mn_chol_factor failed: %s\n", mn_error_message());
+    return 1;
   }
-  if (st_c != MN_OK) {
-    fprintf(stderr, "minnorm-bench: mn_chol_factor failed: %s (%s)\n", mn_strerror(st_c),
+  measure(&c, &m_c, prepare_chol, run_chol_minnorm);
+  if (c.status != MN_OK) {
+    fprintf(stderr, "minnorm-bench: mn_chol_factor failed: %s (%s)\n", mn_strerror(c.status),
             mn_error_message());
     return 1;
   }
-  for (size_t i = 0; i < n; i++) diagL[i] = K[i + i * n];
-  for (size_t r = 1; r < o.reps; r++) {
-    if (K0) memcpy(K, K0, nn * sizeof(double));
-    else {
-      mn_kernel_row_norms(n, d, x, sq);
-      mn_gram_build(&kern, n, d, x, sq, K, n, 0);
-      for (size_t i = 0; i < n; i++) K[i + i * n] += shift;
-    }
-    double t0 = mn_time_now();
-    mn_status s = mn_chol_factor(n, K, n);
-    record(&m_c, mn_time_now() - t0);
-    if (s != MN_OK) {
-      fprintf(stderr, "minnorm-bench: mn_chol_factor failed on repeat: %s\n",
-              mn_error_message());
-      return 1;
-    }
+  for (size_t i = 0; i < n; i++) diagL[i] = c.K[i + i * n];
+  measure(&c, &m_cl, prepare_chol, run_chol_lapacke);
+  if (c.info != 0) {
+    fprintf(stderr, "minnorm-bench: LAPACKE_dpotrf_work info = %d\n", (int)c.info);
+    return 1;
   }
-  printf("... mn_chol_factor done: %.3f s\n", metric_median(&m_c));
-  fflush(stdout);
   double ldiff = 0;
-  for (size_t r = 0; r < o.reps; r++) {
-    if (K0) memcpy(K, K0, nn * sizeof(double));
-    else {
-      mn_kernel_row_norms(n, d, x, sq);
-      mn_gram_build(&kern, n, d, x, sq, K, n, 0);
-      for (size_t i = 0; i < n; i++) K[i + i * n] += shift;
-    }
-    double t0 = mn_time_now();
-    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, K,
-                                          (lapack_int)n);
-    record(&m_cl, mn_time_now() - t0);
-    if (info != 0) {
-      fprintf(stderr, "minnorm-bench: LAPACKE_dpotrf_work info = %d\n", (int)info);
-      return 1;
-    }
-    if (r == 0)
-      for (size_t i = 0; i < n; i++) {
-        double e = fabs(K[i + i * n] - diagL[i]) / fabs(diagL[i]);
-        ldiff = e > ldiff ? e : ldiff;
-      }
+  for (size_t i = 0; i < n; i++) {
+    double e = fabs(c.K[i + i * n] - diagL[i]) / fabs(diagL[i]);
+    ldiff = e > ldiff ? e : ldiff;
   }
 
   /* ---- report ---- */
   double rate_ref = metric_rate(&m_xxt);
   const metric *all[] = {&m_xxt, &m_sq, &m_g0, &m_g1, &m_c, &m_cl};
-  printf("\n%-30s %10s %10s %10s %9s %9s\n", "metric", "median s", "min s", "max s", "GF/s",
-         "vs dgemm");
-  printf("%-30s %10s %10s %10s %9s %9s\n", "------------------------------", "----------",
-         "----------", "----------", "---------", "---------");
+  printf("\n%-28s %9s %9s %9s %8s %9s %7s\n", "metric", "median s", "min s", "max s", "GF/s",
+         "vs dgemm", "others");
+  printf("%-28s %9s %9s %9s %8s %9s %7s\n", "----------------------------", "---------",
+         "---------", "---------", "--------", "---------", "-------");
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     const metric *m = all[i];
-    if (!m->done) continue;
-    printf("%-30s %10.3f %10.3f %10.3f %9.1f %9.3f\n", m->label, metric_median(m),
-           metric_min(m), metric_max(m), metric_rate(m), metric_rate(m) / rate_ref);
+    if (!m->nt) continue;
+    printf("%-28s %9.3f %9.3f %9.3f %8.1f %9.3f %6.1f%%\n", m->label, metric_median(m),
+           metric_min(m), metric_max(m), metric_rate(m), metric_rate(m) / rate_ref,
+           100 * m->worst_other);
   }
-  printf("(\"vs dgemm\" is relative to the dgemm X*X^T rate; targets: gram >= 1.5, "
-         "chol >= 0.85)\n");
+  printf("(\"vs dgemm\": rate relative to dgemm X*X^T; targets gram >= 1.5, chol >= 0.85.\n"
+         " \"others\": worst share of the machine other processes used during a kept rep.)\n");
   printf("checks: gram max |err| vs direct exp: mirror=0 %.2e, mirror=1 %.2e; "
          "mirror asymmetry %.2e; diag(L) rel diff minnorm vs LAPACKE %.2e%s\n\n",
-         gerr0, gerr1, merr, ldiff, shift > 0 ? " (diagonal shifted)" : "");
+         gerr0, gerr1, merr, ldiff, c.shift > 0 ? " (diagonal shifted)" : "");
 
+  double worst = 0;
+  size_t discarded = 0;
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     const metric *m = all[i];
-    if (!m->done) continue;
+    if (!m->nt) continue;
     printf("TIME %s %.6f\n", m->key, metric_median(m));
     printf("RATE %s %.3f\n", m->key, metric_rate(m));
+    worst = m->worst_other > worst ? m->worst_other : worst;
+    discarded += m->discarded;
   }
   printf("RATIO gram_vs_dgemm %.3f\n", metric_rate(&m_g0) / rate_ref);
   printf("RATIO gram_mirror_vs_dgemm %.3f\n", metric_rate(&m_g1) / rate_ref);
   printf("RATIO chol_vs_dgemm %.3f\n", metric_rate(&m_c) / rate_ref);
   printf("RATIO chol_lapacke_vs_dgemm %.3f\n", metric_rate(&m_cl) / rate_ref);
-  if (m_sq.done) printf("RATIO dgemm_xxt_vs_square %.3f\n", rate_ref / metric_rate(&m_sq));
+  if (m_sq.nt) printf("RATIO dgemm_xxt_vs_square %.3f\n", rate_ref / metric_rate(&m_sq));
   printf("CHECK gram_abs_err %.3e\nCHECK gram_mirror_asym %.3e\nCHECK chol_diag_rel_diff %.3e\n",
          gerr0 > gerr1 ? gerr0 : gerr1, merr, ldiff);
-  printf("INFO chol_diag_shift %g\n", shift);
+  printf("INFO chol_diag_shift %g\n", c.shift);
+  printf("INFO worst_other_fraction %.4f\nINFO discarded_reps %zu\n", worst, discarded);
 
-  free(K);
-  free(K0);
-  free(sq);
+  free(c.K);
+  free(c.K0);
+  free(c.sq);
   free(diagL);
   free(xrand);
   mn_dataset_destroy(&ds);

@@ -66,6 +66,7 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
   double anorm = 0, prev = INFINITY;
   int pcg = 0;
   mn_progress_begin(o->progress, "refine", (double)maxit);
+  mn_progress_note(o->progress, "each step recomputes K x from the data (~n^2 d flops)");
   for (size_t it = 0;; it++) {
     /* KX = (K + lambda I) Xs from the data (PCG keeps KX by recurrence and
      * recomputes it only at the end); R = Y - KX. */
@@ -78,6 +79,7 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
     double rn = frob(nc, Rr);
     info->rel_residual = ynorm > 0 ? rn / ynorm : 0;
     const double cte = anorm * DBL_EPSILON * sqrt((double)n);
+    mn_progress_note(o->progress, "step %zu: relative residual %.2e", it, info->rel_residual);
     if ((o->tol > 0 ? info->rel_residual <= o->tol : dsposv_done(n, c, Rr, Xs, cte))) {
       info->converged = 1;
       break;
@@ -127,7 +129,6 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
       }
       info->pcg_steps++;
     }
-    mn_progress_update(o->progress, (double)(it + 1));
   }
   if (pcg) /* the reported residual is the true one, not the recurrence's */
     MN_TRY_GOTO(s, mn_kernel_symm_apply(o->kernel, n, o->d, o->x, o->sq, o->lambda, c, Xs,

@@ -1,4 +1,5 @@
 /* minnorm — progress lines with elapsed time and ETA. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +59,19 @@ void mn_progress_update(mn_progress *p, double done)
   if (frac > 0.001) hms(el * (1 - frac) / frac, r, sizeof r);
   fprintf(p->f, "%s[%s] %5.1f %%  elapsed %s  ETA %s   %s", p->tty ? "\r" : "", p->phase,
           100 * frac, e, r, p->tty ? "" : "\n");
+  fflush(p->f);
+}
+
+void mn_progress_note(mn_progress *p, const char *fmt, ...)
+{
+  if (!p) return;
+  char text[160], e[32];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  hms(mn_time_now() - p->t0, e, sizeof e);
+  fprintf(p->f, "%s[%s] %s  elapsed %s%-8s\n", p->tty ? "\r" : "", p->phase, text, e, "");
   fflush(p->f);
 }
 

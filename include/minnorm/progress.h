@@ -22,6 +22,10 @@ void mn_progress_destroy(mn_progress **p);
 void mn_progress_begin(mn_progress *p, const char *phase, double total);
 /* Reports `done` units finished so far in the current phase. */
 void mn_progress_update(mn_progress *p, double done);
+/* Reports a step of a phase whose length is not known in advance (e.g.
+ * refinement): one line "[phase] <text>  elapsed m:ss", never throttled. */
+void mn_progress_note(mn_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Ends the phase (prints its final line with the elapsed time). */
 void mn_progress_end(mn_progress *p);
 

@@ -61,58 +61,55 @@ size_t mn_pmat_elements(size_t n, size_t nb)
   return total;
 }
 
-mn_status mn_pmat_create(size_t n, size_t nb, mn_precision prec, mn_pmat **out)
+/* The object and its panel offsets: packed (ldfix = 0) or a view of a dense
+ * matrix with leading dimension ldfix.  The element array is left NULL. */
+static mn_status pmat_alloc(size_t n, size_t nb, mn_precision prec, size_t ldfix,
+                            mn_pmat **out)
 {
   *out = NULL;
-  if (nb == 0 || n > INT_MAX)
-    return mn_error_set(MN_ERR_ARG, "packed matrix: bad size n = %zu, nb = %zu", n, nb);
+  if (nb == 0 || n > INT_MAX || (ldfix && ldfix < n))
+    return mn_error_set(MN_ERR_ARG, "panel matrix: bad size n = %zu, nb = %zu", n, nb);
   mn_pmat *pm = calloc(1, sizeof *pm);
-  if (!pm) return mn_error_set(MN_ERR_NOMEM, "packed matrix: out of memory");
+  if (!pm) return mn_error_set(MN_ERR_NOMEM, "panel matrix: out of memory");
   pm->n = n;
   pm->nb = nb;
   pm->prec = prec;
   pm->npanels = (n + nb - 1) / nb;
+  pm->ldfix = ldfix;
   pm->off = malloc((pm->npanels + 1) * sizeof *pm->off);
-  size_t esz = prec == MN_PREC_DOUBLE ? sizeof(double) : sizeof(float);
-  if (pm->off) {
-    pm->off[0] = 0;
-    for (size_t J = 0; J < pm->npanels; J++) {
-      size_t c0 = J * nb, w = n - c0 < nb ? n - c0 : nb;
-      pm->off[J + 1] = pm->off[J] + (n - c0) * w;
-    }
-    pm->a = mn_alloc_big((pm->off[pm->npanels] + 1) * esz);
+  if (!pm->off) {
+    free(pm);
+    return mn_error_set(MN_ERR_NOMEM, "panel matrix: out of memory");
   }
-  if (!pm->off || !pm->a) {
-    char b[32];
-    mn_format_bytes(mn_pmat_elements(n, nb) * esz, b, sizeof b);
-    mn_pmat_destroy(&pm);
-    return mn_error_set(MN_ERR_NOMEM, "packed matrix: cannot allocate %s", b);
+  pm->off[0] = 0;
+  for (size_t J = 0; J < pm->npanels; J++) {
+    size_t c0 = J * nb, w = n - c0 < nb ? n - c0 : nb;
+    pm->off[J + 1] = ldfix ? (J + 1) * nb * (ldfix + 1) : pm->off[J] + (n - c0) * w;
   }
   *out = pm;
   return MN_OK;
 }
 
+mn_status mn_pmat_create(size_t n, size_t nb, mn_precision prec, mn_pmat **out)
+{
+  MN_TRY(pmat_alloc(n, nb, prec, 0, out));
+  mn_pmat *pm = *out;
+  size_t esz = prec == MN_PREC_DOUBLE ? sizeof(double) : sizeof(float);
+  pm->a = mn_alloc_big((pm->off[pm->npanels] + 1) * esz);
+  if (!pm->a) {
+    char b[32];
+    mn_format_bytes(pm->off[pm->npanels] * esz, b, sizeof b);
+    mn_pmat_destroy(out);
+    return mn_error_set(MN_ERR_NOMEM, "packed matrix: cannot allocate %s", b);
+  }
+  return MN_OK;
+}
+
 mn_status mn_pmat_wrap_dense(size_t n, size_t nb, double *K, size_t ldk, mn_pmat **out)
 {
-  *out = NULL;
-  if (nb == 0 || n > INT_MAX || ldk < n)
-    return mn_error_set(MN_ERR_ARG, "dense wrap: bad size n = %zu, nb = %zu", n, nb);
-  mn_pmat *pm = calloc(1, sizeof *pm);
-  if (!pm) return mn_error_set(MN_ERR_NOMEM, "dense wrap: out of memory");
-  pm->n = n;
-  pm->nb = nb;
-  pm->prec = MN_PREC_DOUBLE;
-  pm->npanels = (n + nb - 1) / nb;
-  pm->ldfix = ldk;
-  pm->borrowed = 1;
-  pm->a = K;
-  pm->off = malloc((pm->npanels + 1) * sizeof *pm->off);
-  if (!pm->off) {
-    free(pm);
-    return mn_error_set(MN_ERR_NOMEM, "dense wrap: out of memory");
-  }
-  for (size_t J = 0; J <= pm->npanels; J++) pm->off[J] = J * nb + J * nb * ldk;
-  *out = pm;
+  MN_TRY(pmat_alloc(n, nb, MN_PREC_DOUBLE, ldk ? ldk : 1, out));
+  (*out)->a = K;
+  (*out)->borrowed = 1;
   return MN_OK;
 }
 

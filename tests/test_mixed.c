@@ -24,16 +24,6 @@
 #include "minnorm/status.h"
 #include "testutil.h"
 
-/* Pixel-like rows (70 % zeros, the rest byte / 255) and uniform labels. */
-static mn_dataset *make_data(size_t n, size_t d, uint64_t seed) {
-  mn_dataset *ds = NULL;
-  if (mn_dataset_create(n, d, 10, &ds) != MN_OK) return NULL;
-  tu_rng r = tu_rng_seed(seed);
-  for (size_t i = 0; i < n * d; ++i)
-    ds->x[i] = tu_rng_uniform(&r) < 0.7 ? 0.0 : (double)tu_rng_below(&r, 256) / 255.0;
-  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)tu_rng_below(&r, 10);
-  return ds;
-}
 
 /* The Gaussian K + lambda I of ds, from the definition, in long double. */
 static long double *naive_K(const mn_dataset *ds, double sigma, double lambda) {
@@ -125,7 +115,7 @@ static void run_free(run *r) {
 /* ---- moderate conditioning: chol, packed, mixed agree ------------------------------ */
 static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
   const size_t d = 50;
-  mn_dataset *tr = make_data(n, d, 1000 + n), *te = make_data(n_test, d, 2000 + n);
+  mn_dataset *tr = tu_pixel_dataset(n, d, 1000 + n), *te = tu_pixel_dataset(n_test, d, 2000 + n);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
   CU_ASSERT_PTR_NOT_NULL_FATAL(te);
   const mn_solver_kind kinds[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
@@ -195,7 +185,7 @@ static void test_small_sizes(void) {
   static const size_t ns[] = {1, 2, 3, 37, 257};
   for (size_t a = 0; a < sizeof ns / sizeof ns[0]; ++a) {
     size_t n = ns[a], d = 50;
-    mn_dataset *tr = make_data(n, d, 7 + n), *te = make_data(9, d, 8 + n);
+    mn_dataset *tr = tu_pixel_dataset(n, d, 7 + n), *te = tu_pixel_dataset(9, d, 8 + n);
     run r[3];
     const mn_solver_kind kinds[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
     for (int k = 0; k < 3; ++k) {
@@ -230,7 +220,7 @@ static void test_small_sizes(void) {
 static void test_ill_conditioned(void) {
   const size_t n = 500, d = 50;
   const double sigma = 20.0; /* wide Gaussian: K nearly rank deficient */
-  mn_dataset *tr = make_data(n, d, 4242);
+  mn_dataset *tr = tu_pixel_dataset(n, d, 4242);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
   long double *K = naive_K(tr, sigma, 0.0);
 

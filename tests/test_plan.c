@@ -201,19 +201,10 @@ static void test_refusal_n1000(void) {
 }
 
 /* ---- the choice carried through mn_fit_run ------------------------------------------- */
-static mn_dataset *make_data(size_t n, size_t d, uint64_t seed) {
-  mn_dataset *ds = NULL;
-  if (mn_dataset_create(n, d, 10, &ds) != MN_OK) return NULL;
-  tu_rng r = tu_rng_seed(seed);
-  for (size_t i = 0; i < n * d; ++i)
-    ds->x[i] = tu_rng_uniform(&r) < 0.7 ? 0.0 : (double)tu_rng_below(&r, 256) / 255.0;
-  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)tu_rng_below(&r, 10);
-  return ds;
-}
 
 static void test_fit_run_auto(void) {
   const size_t n = 1600, d = 50, c = 10;
-  mn_dataset *tr = make_data(n, d, 31), *te = make_data(40, d, 32);
+  mn_dataset *tr = tu_pixel_dataset(n, d, 31), *te = tu_pixel_dataset(40, d, 32);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
   CU_ASSERT_PTR_NOT_NULL_FATAL(te);
   size_t nc = need(MN_SOLVER_CHOL, n, c), np = need(MN_SOLVER_PACKED, n, c),

@@ -142,20 +142,11 @@ static void test_terminal(void) {
 }
 
 /* ---- through the fit pipeline ------------------------------------------------------ */
-static mn_dataset *make_data(size_t n, size_t d, uint64_t seed) {
-  mn_dataset *ds = NULL;
-  if (mn_dataset_create(n, d, 10, &ds) != MN_OK) return NULL;
-  tu_rng r = tu_rng_seed(seed);
-  for (size_t i = 0; i < n * d; ++i)
-    ds->x[i] = tu_rng_uniform(&r) < 0.7 ? 0.0 : (double)tu_rng_below(&r, 256) / 255.0;
-  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)tu_rng_below(&r, 10);
-  return ds;
-}
 
 /* Each solver reports its long phases on the stream given; which phases is
  * listed per solver (the dense path builds and factors K too). */
 static void test_fit_phases(void) {
-  mn_dataset *tr = make_data(300, 20, 3), *te = make_data(20, 20, 4);
+  mn_dataset *tr = tu_pixel_dataset(300, 20, 3), *te = tu_pixel_dataset(20, 20, 4);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
   struct {
     mn_solver_kind kind;

@@ -389,3 +389,14 @@ double tu_norm1(size_t m, size_t n, const double *A, size_t lda) {
   }
   return best;
 }
+
+mn_dataset *tu_pixel_dataset(size_t n, size_t d, uint64_t seed)
+{
+  mn_dataset *ds = NULL;
+  if (mn_dataset_create(n, d, 10, &ds) != MN_OK) return NULL;
+  tu_rng r = tu_rng_seed(seed);
+  for (size_t i = 0; i < n * d; ++i)
+    ds->x[i] = tu_rng_uniform(&r) < 0.7 ? 0.0 : (double)tu_rng_below(&r, 256) / 255.0;
+  for (size_t i = 0; i < n; ++i) ds->y[i] = (int32_t)tu_rng_below(&r, 10);
+  return ds;
+}

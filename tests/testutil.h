@@ -7,6 +7,7 @@
 #ifndef MINNORM_TESTUTIL_H
 #define MINNORM_TESTUTIL_H
 
+#include "minnorm/dataset.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <CUnit/CUnit.h>
@@ -117,5 +118,10 @@ void tu_make_spd(tu_rng *r, size_t n, int kind, double *A);
 /* K (ldk) = lower triangle of A (lda n); NaN in the strict upper triangle
  * (which must not be read) and in the padding rows i >= n. */
 void tu_load_lower(size_t n, const double *A, double *K, size_t ldk);
+
+/* ---- data sets ---------------------------------------------------------------- */
+/* A new n × d data set of pixel-like rows (70 % zeros, the rest byte / 255)
+ * with uniform labels over 10 classes; NULL if allocation fails. */
+mn_dataset *tu_pixel_dataset(size_t n, size_t d, uint64_t seed);
 
 #endif

@@ -88,12 +88,9 @@ int cli_fit_main(int argc, char **argv)
     cli_fit_help(stdout);
     return 0;
   }
-  if ((a.out && cli_output_writable("--out", a.out)) ||
-      (a.save_model && cli_output_writable("--save-model", a.save_model)) ||
-      (a.save_pred && cli_output_writable("--save-pred", a.save_pred))) {
-    fprintf(stderr, "minnorm fit: %s\n", mn_error_message());
+  if (cli_check_outputs("minnorm fit", "--out", a.out, "--save-model", a.save_model,
+                        "--save-pred", a.save_pred, (const char *)NULL))
     return 1;
-  }
 
   int rc = 1, wrote_model = 0, wrote_pred = 0;
   mn_progress *prog = cli_common_progress(&a.com);

@@ -92,10 +92,7 @@ int cli_interpolants_main(int argc, char **argv)
     }
   }
   if (cli_common_check(&com)) goto usage;
-  if (out && cli_output_writable("--out", out)) {
-    fprintf(stderr, "minnorm interpolants: %s\n", mn_error_message());
-    return 1;
-  }
+  if (cli_check_outputs("minnorm interpolants", "--out", out, (const char *)NULL)) return 1;
 
   mn_dataset *train = NULL, *test = NULL;
   mn_interp_result r[3];

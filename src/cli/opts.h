@@ -20,4 +20,9 @@ int cli_u64(const char *flag, const char *s, unsigned long long *out);
  * so that a long run does not fail only at the end. */
 int cli_output_writable(const char *flag, const char *path);
 
+/* Checks every (flag, path) pair given as variadic arguments, terminated by
+ * a NULL flag; NULL paths are skipped.  On the first unwritable one prints
+ * "<prog>: <message>" to stderr and returns 1 (the exit code); else 0. */
+int cli_check_outputs(const char *prog, ...);
+
 #endif

@@ -166,11 +166,8 @@ int cli_sweep_main(int argc, char **argv)
     cli_sweep_help(stdout);
     return 0;
   }
-  if ((a.out && cli_output_writable("--out", a.out)) ||
-      (a.plot && cli_output_writable("--plot", a.plot))) {
-    fprintf(stderr, "minnorm sweep: %s\n", mn_error_message());
+  if (cli_check_outputs("minnorm sweep", "--out", a.out, "--plot", a.plot, (const char *)NULL))
     return 1;
-  }
   mn_dataset *train = NULL, *test = NULL;
   mn_progress *prog = NULL;
   mn_sweep_row *rows = calloc(a.nlevels + a.nmodes, sizeof *rows);

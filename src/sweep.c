@@ -94,13 +94,26 @@ mn_status mn_sweep_plot(const char *path, const mn_sweep_row *rows, size_t nrows
     s = mn_error_set(MN_ERR_IO, "%s: cannot write gnuplot input in %s", path, dir);
     goto done;
   }
-  for (size_t i = 0; i < nrows; i++) {
-    const mn_sweep_row *r = &rows[i];
-    if (r->tr.inputs == MN_INPUTS_TRUE) {
+  /* Level rows in increasing p (selection order: a handful of rows), so
+   * the lines run left to right. */
+  for (double last = -1;;) {
+    const mn_sweep_row *next = NULL;
+    for (size_t i = 0; i < nrows; i++)
+      if (!rows[i].by_inputs && rows[i].tr.p > last && (!next || rows[i].tr.p < next->tr.p))
+        next = &rows[i];
+    if (!next) break;
+    for (size_t i = 0; i < nrows; i++) {
+      const mn_sweep_row *r = &rows[i];
+      if (r->by_inputs || r->tr.p != next->tr.p) continue;
       fprintf(fp, "%g %g %g %g\n", r->tr.p, 100 * r->r.test_error, r->r.rkhs_norm,
               100 * r->r.train_error);
       n_levels++;
-    } else {
+    }
+    last = next->tr.p;
+  }
+  for (size_t i = 0; i < nrows; i++) {
+    const mn_sweep_row *r = &rows[i];
+    if (r->by_inputs) {
       fprintf(fi, "%zu \"%s\" %g %g\n", n_inputs, mn_inputs_kind_name(r->tr.inputs),
               100 * r->r.test_error, r->r.rkhs_norm);
       n_inputs++;

@@ -75,6 +75,7 @@ static void make_rows(mn_sweep_row rows[3]) {
   rows[2].tr.labels = MN_LABELS_RANDOM;
   rows[2].tr.p = 1;
   rows[2].tr.inputs = MN_INPUTS_GAUSSIAN;
+  rows[2].by_inputs = 1;
   rows[2].changed = 0.9;
 }
 

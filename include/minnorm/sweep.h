@@ -10,6 +10,8 @@
 
 typedef struct {
   mn_transform tr;     /* the transform of this fit                       */
+  int by_inputs;       /* 1: a run of the input-mode list (drawn per mode);
+                          0: a run of the corruption-level list (vs p)    */
   double changed;      /* fraction of training labels it changed          */
   mn_fit_result r;     /* everything the fit measured                     */
 } mn_sweep_row;
@@ -24,8 +26,9 @@ mn_status mn_sweep_write_csv(const char *path, const mn_sweep_row *rows, size_t 
 
 /* Draws the sweep as a PNG with gnuplot (pngcairo), atomically: test error
  * (%) against the corruption level with the chance level 100 (1 - 1/c)
- * dashed, and the RKHS norm against the level; rows whose inputs are
- * scrambled are drawn in a third panel by input mode.  `title` may be NULL.
+ * dashed, and the RKHS norm against the level (level rows sorted by p);
+ * input-mode rows (by_inputs) are drawn in a third panel, one pair of bars
+ * per mode.  `title` may be NULL.
  * Fails with MN_ERR_IO when gnuplot is missing or fails. */
 mn_status mn_sweep_plot(const char *path, const mn_sweep_row *rows, size_t nrows,
                         size_t nclass, const char *title);

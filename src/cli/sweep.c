@@ -195,6 +195,7 @@ int cli_sweep_main(int argc, char **argv)
       t.inputs = a.modes[k - a.nlevels];
     }
     if ((s = run_one(&a.com, train, test, &t, &rows[nrows]))) goto fail;
+    rows[nrows].by_inputs = k >= a.nlevels;
     if (!a.com.quiet) {
       mn_sweep_csv_row(stdout, &rows[nrows]);
       fflush(stdout);

@@ -146,7 +146,7 @@ def main():
 
     t0 = time.perf_counter()
     if a.layout == "f":
-        del cf
+        cf = None                     # the factor is no longer needed
         np.fill_diagonal(Kf, diagK)   # the untouched triangle + diagonal = K
         KA = dsymm(1.0, Kf, alpha, lower=0)
     else:
@@ -154,8 +154,7 @@ def main():
     rel_res = float(np.linalg.norm(KA - Y) / np.linalg.norm(Y))
     train_err = float(np.mean(np.argmax(KA, axis=1) != y))
     t["residual"] = time.perf_counter() - t0
-    del K, KA
-    Kf = None
+    cf = Kf = K = KA = None           # free the n x n memory before predicting
 
     t0 = time.perf_counter()
     if Z is not None:

@@ -13,10 +13,20 @@
 #   BENCH_REPS       repetitions, medians reported            (default 3)
 #   BENCH_N_TEST     test rows per fit                        (default 10000)
 #   BENCH_KERNEL_N   order for minnorm-bench                  (default 20000)
+#   BENCH_MAX_OTHER  a run during which other processes used more than this
+#                    share of the machine is repeated         (default 0.05)
+#   BENCH_RETRIES    at most this many repeats per run        (default 3)
+#   BENCH_MAX_WASTED seconds that may go to waiting for an idle machine and to
+#                    discarded runs (kernels and fits each)    (default 600)
 #   BUILD_DIR        build directory                          (default build/)
 #   BENCH_OUT        where logs/JSON/alphas go      (default BUILD_DIR/bench-results/DATE)
 #   MINNORM_DATA     data root; MNIST is read from $MINNORM_DATA/mnist (default data/)
 # OPENBLAS_* variables are passed through untouched to both sides and recorded.
+#
+# Shared machines: other processes (even ones in other containers, invisible to
+# ps) halve a 2-core BLAS.  Every timed run is checked against /proc/stat and
+# repeated when others used more than BENCH_MAX_OTHER of the machine; the
+# share is printed next to each run and in the summary.
 #
 # Memory: at n = 20000 K alone is 3.2 GB and numpy's temporaries can double
 # that, so nothing here ever runs two fits at once.  Timings are reported,
@@ -28,10 +38,16 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 REPS="${BENCH_REPS:-3}"
 N_TEST="${BENCH_N_TEST:-10000}"
 KERNEL_N="${BENCH_KERNEL_N:-20000}"
+MAX_OTHER="${BENCH_MAX_OTHER:-0.05}"
+RETRIES="${BENCH_RETRIES:-3}"
+MAX_WASTED="${BENCH_MAX_WASTED:-600}"
 DATA_DIR="${MINNORM_DATA:-$ROOT/data}/mnist"
 PY=/usr/bin/python3   # Debian's python: the one with numpy/scipy on OpenBLAS
 
 if (($# > 0)); then sizes=("$@"); else sizes=(10000 20000); fi
+[[ "$RETRIES" =~ ^[0-9]+$ ]] || { echo "run.sh: BENCH_RETRIES '$RETRIES' is not an integer" >&2; exit 2; }
+[[ "$MAX_WASTED" =~ ^[0-9]+$ ]] || { echo "run.sh: BENCH_MAX_WASTED '$MAX_WASTED' is not an integer" >&2; exit 2; }
+[[ "$MAX_OTHER" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "run.sh: BENCH_MAX_OTHER '$MAX_OTHER' is not a number" >&2; exit 2; }
 for n in "${sizes[@]}" "$REPS" "$N_TEST" "$KERNEL_N"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
@@ -67,4 +83,5 @@ mkdir -p "$OUT"
 
 exec "$PY" "$ROOT/scripts/bench/bench_driver.py" \
   --build "$BUILD_DIR" --data "$DATA_DIR" --sizes "${sizes[@]}" \
-  --n-test "$N_TEST" --reps "$REPS" --kernel-n "$KERNEL_N" --workdir "$OUT"
+  --n-test "$N_TEST" --reps "$REPS" --kernel-n "$KERNEL_N" --workdir "$OUT" \
+  --max-other "$MAX_OTHER" --retries "$RETRIES" --max-wasted "$MAX_WASTED"

@@ -137,15 +137,22 @@ double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j)
   return pm->prec == MN_PREC_DOUBLE ? ((double *)p)[idx] : (double)((float *)p)[idx];
 }
 
+static size_t gram_rows(size_t n) { return n < 1024 ? (n ? n : 1) : 1024; }
+
+size_t mn_pmat_gram_scratch(size_t n, size_t nb, mn_precision prec)
+{
+  return prec == MN_PREC_SINGLE ? gram_rows(n) * nb * sizeof(double) : 0;
+}
+
 mn_status mn_pmat_gram_build(const mn_kernel *k, size_t d, const double *x,
                              const double *sq, double lambda, mn_pmat *pm,
                              mn_progress *progress)
 {
   const size_t n = pm->n, nb = pm->nb;
-  const size_t rows_blk = MN_PMAT_SCRATCH_ROWS;
+  const size_t rows_blk = gram_rows(n);
   double *scratch = NULL;
   if (pm->prec == MN_PREC_SINGLE) {
-    scratch = malloc(rows_blk * nb * sizeof *scratch);
+    scratch = malloc(mn_pmat_gram_scratch(n, nb, pm->prec));
     if (!scratch) return mn_error_set(MN_ERR_NOMEM, "gram: out of memory for scratch");
   }
   mn_progress_begin(progress, "gram", (double)n * n / 2);

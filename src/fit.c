@@ -58,12 +58,12 @@ static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c)
   size_t packed = mn_pmat_elements(n, MN_PACKED_NB);
   /* Scratch tiles: the residual apply's and the single-precision Gram
    * build's (never both at once). */
-  size_t scratch = MN_APPLY_SCRATCH_BYTES > MN_PMAT_SCRATCH_BYTES(MN_PACKED_NB)
-                       ? MN_APPLY_SCRATCH_BYTES
-                       : MN_PMAT_SCRATCH_BYTES(MN_PACKED_NB);
+  size_t apply = mn_kernel_symm_apply_scratch(n);
+  size_t gram = mn_pmat_gram_scratch(n, MN_PACKED_NB, MN_PREC_SINGLE);
+  size_t scratch = apply > gram ? apply : gram;
   switch (kind) {
   case MN_SOLVER_EIG: return 2 * n * n * sizeof(double) + base;
-  case MN_SOLVER_PACKED: return packed * sizeof(double) + base + MN_APPLY_SCRATCH_BYTES;
+  case MN_SOLVER_PACKED: return packed * sizeof(double) + base + apply;
   case MN_SOLVER_MIXED:
     /* + the refinement's work vectors and the single-precision RHS. */
     return packed * sizeof(float) + base + 5 * n * c * sizeof(double) +

@@ -89,10 +89,13 @@ void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double
  * never stored in double, can still be applied exactly in double.  X and R
  * are n × c column-major.  If rowabs is non-NULL it receives the absolute
  * row sums of K + lambda I (its infinity norm is their maximum).  Allocates
- * a scratch tile of MN_APPLY_SCRATCH_BYTES; MN_ERR_NOMEM if that fails. */
-#define MN_APPLY_SCRATCH_BYTES ((size_t)4 << 20)
+ * a scratch tile of mn_kernel_symm_apply_scratch(n) bytes; MN_ERR_NOMEM if
+ * that fails. */
 mn_status mn_kernel_symm_apply(const mn_kernel *k, size_t n, size_t d, const double *x,
                                const double *sq, double lambda, size_t c,
                                const double *X, double *R, double *rowabs);
+/* Bytes of the scratch tile mn_kernel_symm_apply allocates for order n
+ * (at most 16 MiB). */
+size_t mn_kernel_symm_apply_scratch(size_t n);
 
 #endif

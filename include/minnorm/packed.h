@@ -30,10 +30,9 @@ typedef enum { MN_PREC_DOUBLE = 0, MN_PREC_SINGLE } mn_precision;
  * single; 256 and 512 were within 5 % (scripts/bench). */
 #define MN_PMAT_NB 384
 
-/* Scratch of a single-precision Gram build with panel width nb: a block of
- * MN_PMAT_SCRATCH_ROWS rows of double kernel values, rounded to single. */
-#define MN_PMAT_SCRATCH_ROWS 1024
-#define MN_PMAT_SCRATCH_BYTES(nb) ((size_t)MN_PMAT_SCRATCH_ROWS * (nb) * sizeof(double))
+/* Bytes of scratch a Gram build into pm-to-be allocates: single precision
+ * computes blocks of up to 1024 rows x nb in double, then rounds them. */
+size_t mn_pmat_gram_scratch(size_t n, size_t nb, mn_precision prec);
 
 typedef struct mn_progress mn_progress;
 

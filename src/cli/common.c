@@ -131,6 +131,22 @@ void cli_common_help(FILE *f)
       f);
 }
 
+void cli_common_help_tail(FILE *f)
+{
+  fputs("  --quiet              no table on stdout\n"
+        "  --help               this text\n"
+        "\n"
+        "Exit status: 0 success, 1 data or runtime error, 2 usage error.\n"
+        "Later flags override earlier ones.\n",
+        f);
+}
+
+int cli_usage_error(const char *cmd)
+{
+  fprintf(stderr, "minnorm %s: %s (see minnorm %s --help)\n", cmd, mn_error_message(), cmd);
+  return 2;
+}
+
 mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test)
 {
   *test = NULL;

@@ -31,6 +31,11 @@ int cli_common_check(cli_common *c);
 
 /* Prints the help sections for the shared flags. */
 void cli_common_help(FILE *f);
+/* Prints --quiet, --help and the exit-status lines that end every help. */
+void cli_common_help_tail(FILE *f);
+/* Prints "minnorm CMD: <recorded message> (see minnorm CMD --help)" on
+ * stderr and returns 2, the usage-error exit code. */
+int cli_usage_error(const char *cmd);
 
 /* Loads the training and test sets named by --data, --n, --n-test. */
 mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test);

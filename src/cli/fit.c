@@ -23,18 +23,13 @@ void cli_fit_help(FILE *f)
 "one-hot labels Y, and reports train/test error, the RKHS norm\n"
 "sqrt(trace(Y^T alpha)), ||alpha||_F, the relative residual and LAPACK's\n"
 "condition estimate.\n"
-"\n", f);
-  cli_common_help(f);
-  fputs(
+"\n"
 "output:\n"
 "  --out FILE.json      JSON report with results and provenance\n"
 "  --save-model FILE    alpha as a .npy file (float64, shape (n, classes))\n"
-"  --save-pred FILE     test-set predictions, one class per line\n"
-"  --quiet              no summary table on stdout\n"
-"  --help               this text\n"
-"\n"
-"Exit status: 0 success, 1 data or runtime error, 2 usage error.\n"
-"Later flags override earlier ones.\n", f);
+"  --save-pred FILE     test-set predictions, one class per line\n", f);
+  cli_common_help(f);
+  cli_common_help_tail(f);
 }
 
 /* Returns 0, or 2 after recording a usage error. */
@@ -81,8 +76,7 @@ int cli_fit_main(int argc, char **argv)
   cli_common_defaults(&a.com);
   int help = 0;
   if (parse(argc, argv, &a, &help)) {
-    fprintf(stderr, "minnorm fit: %s (see minnorm fit --help)\n", mn_error_message());
-    return 2;
+    return cli_usage_error("fit");
   }
   if (help) {
     cli_fit_help(stdout);

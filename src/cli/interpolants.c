@@ -32,11 +32,7 @@ void cli_interpolants_help(FILE *f)
 "  --out FILE.json      the table as JSON\n"
 "\n", f);
   cli_common_help(f);
-  fputs(
-"  --quiet              no table on stdout\n"
-"  --help               this text\n"
-"\n"
-"Exit status: 0 success, 1 data or runtime error, 2 usage error.\n", f);
+  cli_common_help_tail(f);
 }
 
 static void json_row(FILE *f, const char *name, const mn_interp_result *r, int last)
@@ -150,7 +146,5 @@ done:
   mn_dataset_destroy(&test);
   return rc;
 usage:
-  fprintf(stderr, "minnorm interpolants: %s (see minnorm interpolants --help)\n",
-          mn_error_message());
-  return 2;
+  return cli_usage_error("interpolants");
 }

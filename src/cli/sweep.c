@@ -43,11 +43,7 @@ void cli_sweep_help(FILE *f)
 "  --plot FILE.png      test error and norm against p (gnuplot, pngcairo)\n"
 "\n", f);
   cli_common_help(f);
-  fputs(
-"  --quiet              no table on stdout\n"
-"  --help               this text\n"
-"\n"
-"Exit status: 0 success, 1 data or runtime error, 2 usage error.\n", f);
+  cli_common_help_tail(f);
 }
 
 /* Splits a comma list and hands each item to `one`; -1 on a bad item. */
@@ -159,8 +155,7 @@ int cli_sweep_main(int argc, char **argv)
   cli_common_defaults(&a.com);
   int help = 0;
   if (parse(argc, argv, &a, &help)) {
-    fprintf(stderr, "minnorm sweep: %s (see minnorm sweep --help)\n", mn_error_message());
-    return 2;
+    return cli_usage_error("sweep");
   }
   if (help) {
     cli_sweep_help(stdout);

@@ -93,6 +93,9 @@ mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
   size_t klen = (size_t)(colon - spec);
   if (klen == 5 && strncmp(spec, "mnist", 5) == 0)
     return mn_dataset_load_mnist(colon + 1, split, nmax, out);
-  return mn_error_set(MN_ERR_ARG, "--data '%s': unknown dataset kind '%.*s' (known: mnist)",
+  if (klen == 7 && strncmp(spec, "cifar10", 7) == 0)
+    return mn_dataset_load_cifar10(colon + 1, split, nmax, out);
+  return mn_error_set(MN_ERR_ARG,
+                      "--data '%s': unknown dataset kind '%.*s' (known: mnist, cifar10)",
                       spec, (int)klen, spec);
 }

@@ -17,8 +17,6 @@
 #include "minnorm/progress.h"
 #include "minnorm/sysinfo.h"
 
-static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c);
-
 mn_fit_opts mn_fit_opts_default(void)
 {
   mn_fit_opts o;
@@ -33,12 +31,6 @@ const char *mn_fit_opts_check(const mn_fit_opts *o)
 {
   const char *m = mn_kernel_check(&o->kernel);
   return m ? m : mn_solver_opts_check(&o->solver);
-}
-
-size_t mn_fit_bytes_needed(size_t n, size_t d, size_t c)
-{
-  (void)d;
-  return bytes_for(MN_SOLVER_CHOL, n, c);
 }
 
 void mn_model_release(mn_model *model)

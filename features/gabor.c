@@ -40,8 +40,8 @@ mn_gabor_opts mn_gabor_opts_default(void)
 
 const char *mn_gabor_opts_check(const mn_gabor_opts *o)
 {
-  if (o->J < 1 || o->J > 16) return "gabor: J (scales) must be in 1..16";
-  if (o->L < 1 || o->L > 64) return "gabor: L (orientations) must be in 1..64";
+  if (o->J < 1 || o->J > 16) return "--gabor-scales (J) must be in 1..16";
+  if (o->L < 1 || o->L > 64) return "--gabor-orientations (L) must be in 1..64";
   if (!(o->xi > 0 && o->xi <= GABOR_PI)) return "gabor: xi must be in (0, pi]";
   if (!(o->sigma > 0 && isfinite(o->sigma))) return "gabor: sigma must be > 0 and finite";
   return NULL;

@@ -14,7 +14,7 @@ static mn_status not_spd(size_t minor, size_t n)
   return mn_error_set(MN_ERR_NOT_SPD,
                       "the kernel matrix is not numerically positive definite "
                       "(Cholesky: leading minor %zu of %zu is not positive; "
-                      "duplicate or nearly identical training points make K singular) "
+                      "duplicate or nearly identical training points, or a bandwidth too wide, make K singular) "
                       "- use --solver eig for the minimum-norm pseudo-inverse solution, "
                       "or a ridge --lambda > 0",
                       minor, n);

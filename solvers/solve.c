@@ -80,7 +80,7 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
       return mn_error_set(MN_ERR_NOT_SPD,
                           "the kernel matrix is numerically singular (LAPACK dpocon estimates "
                           "rcond = %.1e < n eps = %.1e; duplicate or nearly identical training "
-                          "points) - use --solver eig for the minimum-norm pseudo-inverse "
+                          "points, or a bandwidth too wide for the data) - use --solver eig for the minimum-norm pseudo-inverse "
                           "solution, or a ridge --lambda > 0",
                           info->rcond, (double)n * DBL_EPSILON);
   } else if (kind == MN_SOLVER_CG) {

@@ -92,6 +92,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   json_kv_str(f, "labels", lname, ",\n");
   json_kv_str(f, "inputs", mn_inputs_kind_name(meta->tr->inputs), ",\n");
   json_kv_num(f, "labels_changed_fraction", meta->labels_changed, ",\n");
+  json_kv_str(f, "features", meta->features ? meta->features : "none", ",\n");
   json_kv_num(f, "n", (double)r->n, ",\n");
   json_kv_num(f, "n_test", (double)r->n_test, ",\n");
   json_kv_num(f, "d", (double)r->d, ",\n");
@@ -196,6 +197,7 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
     fprintf(f, "  %-22s labels %s (%.1f %% changed), inputs %s, seed %llu\n", "randomization",
             lname, 100 * meta->labels_changed, mn_inputs_kind_name(meta->tr->inputs),
             (unsigned long long)meta->tr->seed);
+  if (meta->features) fprintf(f, "  %-22s %s\n", "features", meta->features);
   fprintf(f, "  %-22s %s\n", "kernel", kdesc);
   fprintf(f, "  %-22s %s, lambda = %g", "solver", mn_solver_kind_name(r->solve.used),
           o->solver.lambda);

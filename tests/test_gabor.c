@@ -291,8 +291,8 @@ static void test_bad_options(void)
   CU_ASSERT_EQUAL(o.L, 8);
   mn_gabor_plan *p = (mn_gabor_plan *)&o; /* must be reset to NULL */
   struct { int J, L; double xi, sigma; size_t h, w, ch; const char *msg; } bad[] = {
-    {0, 8, 0.75 * PI, 0.8, 28, 28, 1, "J (scales)"},
-    {3, 0, 0.75 * PI, 0.8, 28, 28, 1, "L (orientations)"},
+    {0, 8, 0.75 * PI, 0.8, 28, 28, 1, "--gabor-scales"},
+    {3, 0, 0.75 * PI, 0.8, 28, 28, 1, "--gabor-orientations"},
     {3, 8, 0.0, 0.8, 28, 28, 1, "xi"},
     {3, 8, 4.0, 0.8, 28, 28, 1, "xi"},
     {3, 8, 0.75 * PI, -1.0, 28, 28, 1, "sigma"},

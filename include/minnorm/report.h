@@ -12,6 +12,7 @@ typedef struct {
   const mn_transform *tr;  /* labels/inputs transform and seed            */
   double labels_changed;   /* fraction of training labels it changed      */
   const char *model_path;  /* where alpha was saved, or NULL              */
+  const char *features;    /* feature map, e.g. "gabor(J=3,L=8)"; NULL = none */
 } mn_report_meta;
 
 /* Writes the JSON report atomically (temporary file + rename). */

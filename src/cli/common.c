@@ -12,6 +12,7 @@ void cli_common_defaults(cli_common *c)
   c->n = 10000;
   c->fit = mn_fit_opts_default();
   c->tr = mn_transform_default();
+  c->gopts = mn_gabor_opts_default();
 }
 
 int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
@@ -42,6 +43,18 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (FLAG("--rcond")) OK(cli_double("--rcond", v, &c->fit.solver.rcond));
   if (FLAG("--tol")) OK(cli_double("--tol", v, &c->fit.solver.tol));
   if (FLAG("--maxit")) OK(cli_size("--maxit", v, &c->fit.solver.maxit));
+  if (FLAG("--features")) {
+    if (r < 0) return -1;
+    if (!strcmp(v, "none")) c->gabor = 0;
+    else if (!strcmp(v, "gabor")) c->gabor = 1;
+    else {
+      mn_error_set(MN_ERR_ARG, "--features '%s': expected none or gabor", v);
+      return -1;
+    }
+    return 1;
+  }
+  if (FLAG("--gabor-scales")) OK(cli_int("--gabor-scales", v, &c->gopts.J));
+  if (FLAG("--gabor-orientations")) OK(cli_int("--gabor-orientations", v, &c->gopts.L));
   if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
   if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));
   if (FLAG("--seed")) {
@@ -70,11 +83,44 @@ int cli_common_check(cli_common *c)
     return -1;
   }
   const char *bad = mn_fit_opts_check(&c->fit);
+  if (!bad && c->gabor) bad = mn_gabor_opts_check(&c->gopts);
   if (bad) {
     mn_error_set(MN_ERR_ARG, "%s", bad);
     return -1;
   }
   return 0;
+}
+
+mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test)
+{
+  if (!c->gabor) return MN_OK;
+  mn_gabor_plan *plan = NULL;
+  mn_dataset *ftr = NULL, *fte = NULL;
+  const mn_dataset *tr = *train;
+  mn_status s = mn_gabor_plan_create(&c->gopts, tr->h, tr->w, tr->channels, &plan);
+  if (!s) s = mn_gabor_transform(plan, *train, &ftr);
+  if (!s && *test) s = mn_gabor_transform(plan, *test, &fte);
+  mn_gabor_plan_destroy(&plan);
+  if (s) {
+    mn_dataset_destroy(&ftr);
+    mn_dataset_destroy(&fte);
+    return s;
+  }
+  mn_dataset_destroy(train);
+  *train = ftr;
+  if (*test) {
+    mn_dataset_destroy(test);
+    *test = fte;
+  }
+  return MN_OK;
+}
+
+const char *cli_common_features_name(const cli_common *c)
+{
+  static char buf[48];
+  if (!c->gabor) return "none";
+  snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->gopts.J, c->gopts.L);
+  return buf;
 }
 
 void cli_common_help(FILE *f)
@@ -85,6 +131,11 @@ void cli_common_help(FILE *f)
 "                       cifar10:DIR (official binary batches, data_batch_*.bin)\n"
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
+"features (applied after the randomization, before the kernel):\n"
+"  --features F         none | gabor (default none: raw pixels).  gabor: low-pass\n"
+"                       + modulus of Morlet wavelets, Gaussian-pooled (features/)\n"
+"  --gabor-scales J     wavelet scales (default 3)\n"
+"  --gabor-orientations L  orientations (default 8)\n"
 "randomization (Zhang et al. 2017; deterministic for a given --seed):\n"
 "  --labels L           true | random | corrupt:P (default true); corrupt:P\n"
 "                       replaces each training label with probability P by a\n"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "minnorm/dataset.h"
 #include "minnorm/fit.h"
+#include "minnorm/gabor.h"
 #include "minnorm/progress.h"
 #include "minnorm/transform.h"
 
@@ -17,6 +18,8 @@ typedef struct {
   mn_transform tr;      /* --labels, --inputs, --seed                        */
   int quiet;            /* --quiet                                           */
   int progress;         /* --progress: progress on stderr even if not a tty  */
+  int gabor;            /* --features gabor (0: raw pixels)                  */
+  mn_gabor_opts gopts;  /* --gabor-scales, --gabor-orientations              */
 } cli_common;
 
 void cli_common_defaults(cli_common *c);
@@ -39,6 +42,14 @@ int cli_usage_error(const char *cmd);
 
 /* Loads the training and test sets named by --data, --n, --n-test. */
 mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test);
+
+/* Applies the feature map chosen by --features to both sets (after the
+ * randomization transforms), replacing them with new datasets; a no-op for
+ * raw pixels.  On failure the sets are left as they were. */
+mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test);
+
+/* "none" or e.g. "gabor(J=3,L=8)" for reports. */
+const char *cli_common_features_name(const cli_common *c);
 
 /* Progress for long phases on stderr when it is a terminal or --progress
  * was given; NULL otherwise.  Caller destroys. */

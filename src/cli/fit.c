@@ -99,7 +99,10 @@ int cli_fit_main(int argc, char **argv)
 
   a.com.fit.solver.progress = prog;
   if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
-  if ((s = mn_transform_apply(&a.com.tr, train, test, &changed))) goto fail;
+  const char *feat = a.com.gabor ? cli_common_features_name(&a.com) : NULL;
+  if ((s = mn_transform_apply(&a.com.tr, train, test, &changed)) ||
+      (s = cli_common_features(&a.com, &train, &test)))
+    goto fail;
   pred = malloc((test->n + 1) * sizeof *pred);
   if (!pred) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
   if ((s = mn_fit_run(&a.com.fit, train, test, &model, &res, pred))) goto fail;
@@ -112,11 +115,11 @@ int cli_fit_main(int argc, char **argv)
   wrote_pred = a.save_pred != NULL;
   if (a.out) {
     mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.data, &a.com.tr, changed,
-                           a.save_model};
+                           a.save_model, feat};
     if ((s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res))) goto fail;
   }
   if (!a.com.quiet) {
-    mn_report_meta meta = {NULL, a.com.data, &a.com.tr, changed, NULL};
+    mn_report_meta meta = {NULL, a.com.data, &a.com.tr, changed, NULL, feat};
     mn_report_print_summary(stdout, &meta, &a.com.fit, &res);
   }
   rc = 0;

@@ -101,7 +101,8 @@ int cli_interpolants_main(int argc, char **argv)
   mn_progress *prog = cli_common_progress(&com);
   com.fit.solver.progress = prog;
   if ((s = cli_common_load(&com, &train, &test)) ||
-      (s = mn_transform_apply(&com.tr, train, test, &changed)))
+      (s = mn_transform_apply(&com.tr, train, test, &changed)) ||
+      (s = cli_common_features(&com, &train, &test)))
     goto fail;
   if (centers == 0) centers = train->n;
 

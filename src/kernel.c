@@ -77,16 +77,10 @@ void mn_kernel_row_norms(size_t n, size_t d, const double *x, double *sq)
   }
 }
 
-void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
-                    const double *A, const double *sqa,
-                    const double *B, const double *sqb,
-                    double *C, size_t ldc)
+/* C holds -2 a.b (distance kernels) or a.b (the others); maps to k(a, b). */
+static void map_tile(const mn_kernel *k, size_t m, size_t nb, const double *sqa,
+                     const double *sqb, double *C, size_t ldc)
 {
-  if (m == 0 || nb == 0) return;
-  const int dist = k->kind == MN_KERNEL_GAUSSIAN || k->kind == MN_KERNEL_LAPLACIAN;
-  /* A, B row-major = column-major d × m and d × nb: C = A^T B. */
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)nb, (int)d,
-              dist ? -2.0 : 1.0, A, (int)d, B, (int)d, 0.0, C, (int)ldc);
   switch (k->kind) {
   case MN_KERNEL_GAUSSIAN:
     mn_kv_gaussian(m, nb, sqa, sqb, mn_kernel_gamma(k), C, ldc);
@@ -100,4 +94,31 @@ void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
     mn_kv_polynorm(m, nb, sqa, sqb, k->power, C, ldc);
     break;
   }
+}
+
+static int is_distance_kernel(const mn_kernel *k)
+{
+  return k->kind == MN_KERNEL_GAUSSIAN || k->kind == MN_KERNEL_LAPLACIAN;
+}
+
+void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
+                    const double *A, const double *sqa,
+                    const double *B, const double *sqb,
+                    double *C, size_t ldc)
+{
+  if (m == 0 || nb == 0) return;
+  /* A, B row-major = column-major d × m and d × nb: C = A^T B. */
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)nb, (int)d,
+              is_distance_kernel(k) ? -2.0 : 1.0, A, (int)d, B, (int)d, 0.0, C, (int)ldc);
+  map_tile(k, m, nb, sqa, sqb, C, ldc);
+}
+
+void mn_kernel_map_inner(const mn_kernel *k, size_t m, size_t nb, const double *sqa,
+                         const double *sqb, double *C, size_t ldc)
+{
+  if (m == 0 || nb == 0) return;
+  if (is_distance_kernel(k))
+    for (size_t j = 0; j < nb; j++)
+      for (size_t i = 0; i < m; i++) C[i + j * ldc] *= -2.0;
+  map_tile(k, m, nb, sqa, sqb, C, ldc);
 }

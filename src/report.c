@@ -151,10 +151,10 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   json_kv_num(f, "alpha_frobenius", r->alpha_fro, ",\n");
   json_kv_num(f, "relative_residual", r->rel_residual, ",\n");
   fputs("  \"timings\": {", f);
-  const char *names[] = {"gram", "factor", "solve", "residual", "predict", "total"};
-  const double vals[] = {r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict,
-                         r->t_total};
-  for (int i = 0; i < 6; i++) {
+  const char *names[] = {"features", "gram", "factor", "solve", "residual", "predict", "total"};
+  const double vals[] = {r->t_features, r->t_gram, r->t_factor, r->t_solve, r->t_residual,
+                         r->t_predict, r->t_total};
+  for (int i = 0; i < 7; i++) {
     fprintf(f, "%s\"%s\": ", i ? ", " : "", names[i]);
     json_num(f, vals[i]);
   }
@@ -221,8 +221,9 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
     fprintf(f, "  %-22s %zu iterations%s, %.2f s, ||alpha_cg - alpha|| / ||alpha|| = %.1e\n",
             "conjugate gradients", r->cg_iters, r->cg_converged ? "" : " (NOT converged)", r->t_cg,
             r->cg_alpha_reldiff);
-  fprintf(f, "  %-22s gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n",
-          "time (s)", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);
+  fprintf(f, "  %-22s ", "time (s)");
+  if (r->t_features > 0) fprintf(f, "features %.2f, ", r->t_features);
+  fprintf(f, "gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);
   fprintf(f, "  %-22s %.2f s\n", "total", r->t_total);
   char kb[32];
   mn_format_bytes(r->bytes_K, kb, sizeof kb);

@@ -44,7 +44,8 @@ has_flag() { # has_flag FILE FLAG: FLAG appears as a whole word
 flags=(--data --n --n-test --kernel --sigma --gamma --power --lambda --solver
        --rcond --max-memory --seed --out --save-model --quiet
        --labels --inputs --tol --maxit --cg --save-pred --features --gabor-scales
-       --gabor-orientations --progress)
+       --gabor-orientations --progress --randconv-filters --randconv-patch
+       --randconv-bias --randconv-zca --randconv-pool --randconv-block)
 for cmd in "--help" "fit --help"; do
   ntest=$((ntest + 1))
   # shellcheck disable=SC2086
@@ -215,6 +216,46 @@ else ok "gabor: --features gabor fits exactly and reports the map"; fi
 expect_fail "--gabor-scales 0" 2 "--gabor-scales" fit --data "mnist:$good" "${D[@]}" \
   --features gabor --gabor-scales 0
 expect_fail "--features foo" 2 "--features" fit --data "mnist:$good" "${D[@]}" --features foo
+
+# Random convolutional features: the plumbing (exact fit, the report names the
+# map and its 2 pool^2 F features, same bits for another block size);
+# accuracy is measured on CIFAR-10.
+ntest=$((ntest + 1))
+mkdir -p "$work/out-rc"
+RC=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:100 --sigma 0.5)
+run "${RC[@]}" --out "$work/out-rc/run.json" --save-model "$work/out-rc/a.npy"
+rc1=$rc
+run "${RC[@]}" --randconv-block 64 --save-model "$work/out-rc/b.npy"
+if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
+  fail "randconv: exit $rc1/$rc: $(head -c 300 "$work/stderr")"
+elif ! grep -q '"features": "randconv(F=100,k=6,patches,bias=0.25,zca=0.1,pool=2)"' \
+    "$work/out-rc/run.json"; then
+  fail "randconv: the JSON report does not name the feature map"
+elif ! grep -q '"d": 800' "$work/out-rc/run.json"; then
+  fail "randconv: expected 800 features (2 * 2^2 * 100)"
+elif ! grep -q '"train_error": 0,' "$work/out-rc/run.json"; then
+  fail "randconv: not an exact fit"
+elif ! cmp -s "$work/out-rc/a.npy" "$work/out-rc/b.npy"; then
+  fail "randconv: --randconv-block 64 changed alpha"
+else ok "randconv: fits exactly, reports the map, same alpha for another block size"; fi
+expect_fail "randconv:0" 2 "randconv" fit --data "mnist:$good" "${D[@]}" --features randconv:0
+expect_fail "randconv:x" 2 "randconv" fit --data "mnist:$good" "${D[@]}" --features randconv:x
+expect_fail "--randconv-block 100" 2 "--randconv-block" fit --data "mnist:$good" "${D[@]}" \
+  --features randconv:10 --randconv-block 100
+expect_fail "--randconv-filters kmeans" 2 "--randconv-filters" fit --data "mnist:$good" \
+  "${D[@]}" --features randconv:10 --randconv-filters kmeans
+expect_fail "--randconv-patch 40" 1 "patch" fit --data "mnist:$good" "${D[@]}" \
+  --features randconv:10 --randconv-patch 40
+expect_fail "randconv with --solver packed" 1 "use chol, eig or cg" fit --data "mnist:$good" \
+  "${D[@]}" --features randconv:10 --solver packed
+expect_fail "randconv too big" 1 "not even n = 1 fits" fit --data "mnist:$good" "${D[@]}" \
+  --features randconv:10 --max-memory 1M
+for cmd in sweep interpolants; do
+  ntest=$((ntest + 1))
+  run $cmd --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:10
+  if [ "$rc" -eq 2 ] && grep -q "fit only" "$work/stderr"; then ok "$cmd refuses randconv"
+  else fail "$cmd with randconv: exit $rc: $(head -c 300 "$work/stderr")"; fi
+done
 
 # Randomization runs are deterministic for a given --seed and differ across
 # seeds; --save-pred writes one class per test image.

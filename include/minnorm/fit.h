@@ -36,6 +36,8 @@ typedef struct {
                              K alpha = Y; computed independently           */
   double alpha_fro;       /* ||alpha||_F                                   */
   double rel_residual;    /* ||(K + lambda I) alpha - Y||_F / ||Y||_F     */
+  double t_features;      /* feature maps computed inside the fit (kernel
+                             sources such as randconv; 0 otherwise)        */
   double t_gram, t_factor, t_solve, t_residual, t_predict, t_total;
   size_t bytes_K;         /* bytes of the kernel matrix                    */
   mn_solve_info solve;
@@ -66,6 +68,34 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
 mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
                      const mn_dataset *test, mn_model *model,
                      mn_fit_result *res, int32_t *test_pred);
+
+/* A kernel given by its entries rather than by rows of data — e.g. random
+ * convolutional features, whose rows are never stored but whose inner
+ * products are accumulated over blocks of filters.  build() fills the lower
+ * triangle and diagonal of the n × n kernel matrix K (column-major, ld n)
+ * with k's values and its upper triangle with a mirror copy
+ * (mn_kernel_map_gram(.., mirror = 1)), and the m × n test block Kt
+ * (column-major, ld m: Kt[i + j m] = k(test_i, train_j)); it may set
+ * res->t_features (the rest of its time counts as the Gram build). */
+typedef struct {
+  size_t n, c, m;              /* training samples, classes, test samples  */
+  size_t d;                    /* features per sample (for the report)     */
+  const int32_t *y, *y_test;   /* labels; y_test NULL when m == 0           */
+  /* build's own scratch: scratch_fixed + scratch_per_sample (n + m) bytes */
+  size_t scratch_fixed, scratch_per_sample;
+  mn_status (*build)(void *ctx, const mn_kernel *k, double *K, double *Kt,
+                     mn_fit_result *res, mn_progress *progress);
+  void *ctx;
+} mn_kernel_source;
+
+/* mn_fit_run for a kernel source: the dense solvers only (chol, eig, cg;
+ * auto = chol), since the kernel exists only as the stored matrix; refuses
+ * packed and mixed, and with MN_ERR_TOO_BIG (largest n that fits) when K,
+ * the test block and the source's scratch exceed max_memory.  *alpha
+ * receives the n × c coefficients (caller frees); test_pred (m entries, may
+ * be NULL) the test predictions. */
+mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
+                            double **alpha, mn_fit_result *res, int32_t *test_pred);
 
 /* Frees what mn_fit_run allocated in the model (accepts a zeroed model). */
 void mn_model_release(mn_model *model);

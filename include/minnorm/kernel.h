@@ -66,6 +66,20 @@ void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
                     const double *B, const double *sqb,
                     double *C, size_t ldc);
 
+/* The elementwise half of the tile builder, for kernels whose inner
+ * products come from elsewhere (e.g. accumulated over blocks of features):
+ * on entry C (m × nb, column-major, ldc) holds a_i . b_j, on exit
+ * k(a_i, b_j); sqa/sqb are the squared norms.  Cannot fail. */
+void mn_kernel_map_inner(const mn_kernel *k, size_t m, size_t nb, const double *sqa,
+                         const double *sqb, double *C, size_t ldc);
+
+/* The same for a symmetric matrix: on entry the lower triangle of K (n × n,
+ * ldk) holds the inner products x_i . x_j, with the squared norms sq on its
+ * diagonal; on exit it holds k(x_i, x_j) (diagonal exactly k(x, x)) and, if
+ * mirror is non-zero, the strict upper triangle a copy (as mn_gram_build). */
+void mn_kernel_map_gram(const mn_kernel *k, size_t n, const double *sq, double *K,
+                        size_t ldk, int mirror);
+
 /* Symmetric Gram matrix of the n rows of x (row-major n × d) into the
  * column-major n × n array K (leading dimension ldk >= n).
  * The lower triangle and diagonal always hold K.  If mirror is non-zero the

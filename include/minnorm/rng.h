@@ -18,7 +18,8 @@ enum {
   MN_STREAM_PIXEL_RANDOM = 3,
   MN_STREAM_GAUSSIAN = 4,
   MN_STREAM_CENTERS = 5,
-  MN_STREAM_TEST_LABELS = 6
+  MN_STREAM_TEST_LABELS = 6,
+  MN_STREAM_RANDCONV = 7
 };
 
 void mn_rng_seed(mn_rng *r, uint64_t seed, uint64_t stream);

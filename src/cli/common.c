@@ -13,6 +13,7 @@ void cli_common_defaults(cli_common *c)
   c->fit = mn_fit_opts_default();
   c->tr = mn_transform_default();
   c->gopts = mn_gabor_opts_default();
+  c->ropts = mn_randconv_opts_default();
 }
 
 int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
@@ -45,16 +46,28 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (FLAG("--maxit")) OK(cli_size("--maxit", v, &c->fit.solver.maxit));
   if (FLAG("--features")) {
     if (r < 0) return -1;
-    if (!strcmp(v, "none")) c->gabor = 0;
-    else if (!strcmp(v, "gabor")) c->gabor = 1;
-    else {
-      mn_error_set(MN_ERR_ARG, "--features '%s': expected none or gabor", v);
-      return -1;
+    c->gabor = c->randconv = 0;
+    if (!strcmp(v, "none")) return 1;
+    if (!strcmp(v, "gabor")) {
+      c->gabor = 1;
+      return 1;
     }
-    return 1;
+    if (!strncmp(v, "randconv:", 9)) {
+      c->randconv = 1;
+      OK(cli_size("--features randconv:F", v + 9, &c->ropts.filters));
+    }
+    mn_error_set(MN_ERR_ARG, "--features '%s': expected none, gabor or randconv:F", v);
+    return -1;
   }
   if (FLAG("--gabor-scales")) OK(cli_int("--gabor-scales", v, &c->gopts.J));
   if (FLAG("--gabor-orientations")) OK(cli_int("--gabor-orientations", v, &c->gopts.L));
+  if (FLAG("--randconv-patch")) OK(cli_size("--randconv-patch", v, &c->ropts.patch));
+  if (FLAG("--randconv-filters"))
+    OK(mn_randconv_source_parse(v, &c->ropts.source));
+  if (FLAG("--randconv-bias")) OK(cli_double("--randconv-bias", v, &c->ropts.bias));
+  if (FLAG("--randconv-zca")) OK(cli_double("--randconv-zca", v, &c->ropts.zca_eps));
+  if (FLAG("--randconv-pool")) OK(cli_size("--randconv-pool", v, &c->ropts.pool));
+  if (FLAG("--randconv-block")) OK(cli_size("--randconv-block", v, &c->ropts.block));
   if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
   if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));
   if (FLAG("--seed")) {
@@ -84,6 +97,8 @@ int cli_common_check(cli_common *c)
   }
   const char *bad = mn_fit_opts_check(&c->fit);
   if (!bad && c->gabor) bad = mn_gabor_opts_check(&c->gopts);
+  c->ropts.seed = c->tr.seed;
+  if (!bad && c->randconv) bad = mn_randconv_opts_check(&c->ropts);
   if (bad) {
     mn_error_set(MN_ERR_ARG, "%s", bad);
     return -1;
@@ -117,9 +132,15 @@ mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_datase
 
 const char *cli_common_features_name(const cli_common *c)
 {
-  static char buf[48];
-  if (!c->gabor) return "none";
-  snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->gopts.J, c->gopts.L);
+  static char buf[128];
+  const mn_randconv_opts *r = &c->ropts;
+  if (c->randconv)
+    snprintf(buf, sizeof buf, "randconv(F=%zu,k=%zu,%s,bias=%g,zca=%g,pool=%zu)", r->filters,
+             r->patch, mn_randconv_source_name(r->source), r->bias, r->zca_eps, r->pool);
+  else if (c->gabor)
+    snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->gopts.J, c->gopts.L);
+  else
+    return "none";
   return buf;
 }
 
@@ -132,10 +153,23 @@ void cli_common_help(FILE *f)
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
 "features (applied after the randomization, before the kernel):\n"
-"  --features F         none | gabor (default none: raw pixels).  gabor: low-pass\n"
-"                       + modulus of Morlet wavelets, Gaussian-pooled (features/)\n"
+"  --features F         none | gabor | randconv:F (default none: raw pixels)\n"
+"                       gabor: low-pass + modulus of Morlet wavelets,\n"
+"                       Gaussian-pooled; randconv:F (fit only): F random\n"
+"                       k x k filters on contrast-normalized, ZCA-whitened\n"
+"                       patches, max(0, +-z - bias), averaged over pool x pool\n"
+"                       regions: 2 pool^2 F features, never stored (K is\n"
+"                       accumulated over blocks of filters); dense solvers only\n"
 "  --gabor-scales J     wavelet scales (default 3)\n"
 "  --gabor-orientations L  orientations (default 8)\n"
+"  --randconv-filters S patches | gaussian (default patches: whitened random\n"
+"                       training patches; gaussian: N(0, I) directions)\n"
+"  --randconv-patch K   filter side in pixels (default 6)\n"
+"  --randconv-bias B    rectifier threshold (default 0.25)\n"
+"  --randconv-zca E     whitening regularizer (default 0.1)\n"
+"  --randconv-pool Q    pooling grid Q x Q (default 2)\n"
+"  --randconv-block B   filters held at once, multiple of 64 (default 256;\n"
+"                       memory only: the result has the same bits for any B)\n"
 "randomization (Zhang et al. 2017; deterministic for a given --seed):\n"
 "  --labels L           true | random | corrupt:P (default true); corrupt:P\n"
 "                       replaces each training label with probability P by a\n"

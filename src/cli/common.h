@@ -9,6 +9,7 @@
 #include "minnorm/fit.h"
 #include "minnorm/gabor.h"
 #include "minnorm/progress.h"
+#include "minnorm/randconv.h"
 #include "minnorm/transform.h"
 
 typedef struct {
@@ -20,6 +21,8 @@ typedef struct {
   int progress;         /* --progress: progress on stderr even if not a tty  */
   int gabor;            /* --features gabor (0: raw pixels)                  */
   mn_gabor_opts gopts;  /* --gabor-scales, --gabor-orientations              */
+  int randconv;         /* --features randconv:F (fit only; F in ropts)      */
+  mn_randconv_opts ropts; /* --randconv-* flags; seed = --seed               */
 } cli_common;
 
 void cli_common_defaults(cli_common *c);
@@ -45,10 +48,13 @@ mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **
 
 /* Applies the feature map chosen by --features to both sets (after the
  * randomization transforms), replacing them with new datasets; a no-op for
- * raw pixels.  On failure the sets are left as they were. */
+ * raw pixels and for randconv (whose features are never stored: fit builds
+ * its kernel from them, see randconv.h).  On failure the sets are left as
+ * they were. */
 mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test);
 
-/* "none" or e.g. "gabor(J=3,L=8)" for reports. */
+/* "none", e.g. "gabor(J=3,L=8)" or "randconv(F=1024,k=6,patches,...)" for
+ * reports. */
 const char *cli_common_features_name(const cli_common *c);
 
 /* Progress for long phases on stderr when it is a terminal or --progress

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/io.h"
+#include "minnorm/randconv.h"
+#include "minnorm/sysinfo.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"
@@ -92,6 +94,7 @@ int cli_fit_main(int argc, char **argv)
   mn_model model;
   memset(&model, 0, sizeof model);
   int32_t *pred = NULL;
+  mn_randconv *rconv = NULL;
   char *cmd = cli_join_args("minnorm", argc, argv);
   mn_fit_result res;
   double changed = 0;
@@ -99,13 +102,32 @@ int cli_fit_main(int argc, char **argv)
 
   a.com.fit.solver.progress = prog;
   if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
-  const char *feat = a.com.gabor ? cli_common_features_name(&a.com) : NULL;
-  if ((s = mn_transform_apply(&a.com.tr, train, test, &changed)) ||
-      (s = cli_common_features(&a.com, &train, &test)))
-    goto fail;
+  const char *feat =
+      a.com.gabor || a.com.randconv ? cli_common_features_name(&a.com) : NULL;
+  if ((s = mn_transform_apply(&a.com.tr, train, test, &changed))) goto fail;
+  double t_feat = mn_time_now();
+  if ((s = cli_common_features(&a.com, &train, &test))) goto fail;
+  t_feat = mn_time_now() - t_feat;
   pred = malloc((test->n + 1) * sizeof *pred);
   if (!pred) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
-  if ((s = mn_fit_run(&a.com.fit, train, test, &model, &res, pred))) goto fail;
+  if (a.com.randconv) {
+    /* Random convolutional features: K accumulated over filter blocks. */
+    double t0 = mn_time_now();
+    if ((s = mn_randconv_create(&a.com.ropts, train, &rconv))) goto fail;
+    double t_setup = mn_time_now() - t0;
+    mn_randconv_fit_ctx ctx;
+    mn_kernel_source src;
+    mn_randconv_kernel_source(rconv, train, test, &ctx, &src);
+    if ((s = mn_fit_run_source(&a.com.fit, &src, &model.alpha, &res, pred))) goto fail;
+    res.t_features += t_setup;
+    res.t_total += t_setup;
+    model.n = res.n;
+    model.c = res.c;
+  } else if ((s = mn_fit_run(&a.com.fit, train, test, &model, &res, pred))) {
+    goto fail;
+  }
+  res.t_features += t_feat;
+  res.t_total += t_feat;
 
   if (a.save_model &&
       (s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))
@@ -132,6 +154,7 @@ fail:
 done:
   mn_progress_destroy(&prog);
   mn_model_release(&model);
+  mn_randconv_destroy(&rconv);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);
   free(pred);

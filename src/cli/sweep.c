@@ -125,7 +125,12 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
     const double def[] = {0, 0.2, 0.4, 0.6, 0.8, 1.0};
     for (size_t k = 0; k < 6; k++) a->levels[a->nlevels++] = def[k];
   }
-  return cli_common_check(&a->com) ? 2 : 0;
+  if (cli_common_check(&a->com)) return 2;
+  if (a->com.randconv) {
+    mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
+    return 2;
+  }
+  return 0;
 }
 
 /* One fit on fresh copies of the data under transform t. */

@@ -18,6 +18,7 @@
  * with comparisons (not fmaxf) and contiguous filter runs, vectorizes.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
@@ -28,9 +29,11 @@
 /* Images per convolution GEMM.  Partial batches are padded with zero
  * patches, so every GEMM has the same shape and an image's features do not
  * depend on its neighbours. */
-#define RC_BATCH 16
+#define RC_BATCH 8
 /* Coates & Ng's contrast constant, 10 on 0..255 pixels, in [0, 1] units. */
 #define RC_CONTRAST (10.0 / (255.0 * 255.0))
+/* Feature threads: the BLAS thread count, at most this many. */
+#define RC_MAX_THREADS 16
 
 struct mn_randconv {
   mn_randconv_opts o;
@@ -52,7 +55,7 @@ mn_randconv_opts mn_randconv_opts_default(void)
   o.filters = 1024;
   o.patch = 6;
   o.source = MN_RANDCONV_PATCHES;
-  o.bias = 0.25;
+  o.bias = 0.5;
   o.zca_eps = 0.1;
   o.whiten_samples = 100000;
   o.pool = 2;
@@ -360,33 +363,56 @@ done:
 typedef struct {
   double *P;     /* RC_BATCH · npos × p patches                   */
   double *inv_s; /* RC_BATCH · npos contrast factors               */
-  double *U;     /* RC_BATCH · npos × MN_RANDCONV_CHUNK products   */
+  double *U;     /* RC_BATCH · npos × (filters rounded up to 8)    */
   double *acc;   /* 2 P × MN_RANDCONV_CHUNK accumulators, 1 image  */
 } rc_scratch;
+
+/* Filters whose products one GEMM computes: the block, rounded up to 8. */
+static size_t gemm_cols(const mn_randconv *rc)
+{
+  size_t nf = rc->o.block < rc->o.filters ? rc->o.block : rc->o.filters;
+  return (nf + 7) & ~(size_t)7;
+}
+
+static size_t n_threads(void)
+{
+  int t = openblas_get_num_threads();
+  return t < 1 ? 1 : t > RC_MAX_THREADS ? RC_MAX_THREADS : (size_t)t;
+}
 
 static size_t scratch_bytes(const mn_randconv *rc)
 {
   const size_t M = RC_BATCH * rc->npos, nc = MN_RANDCONV_CHUNK;
-  return rc->o.filters * rc->p * sizeof(double) + (M * rc->p + M + M * nc + 2 * rc->P * nc) * sizeof(double);
+  return rc->o.filters * rc->p * sizeof(double) +
+         n_threads() * (M * rc->p + M + M * gemm_cols(rc) + 2 * rc->P * nc) * sizeof(double);
 }
 
-static mn_status scratch_alloc(const mn_randconv *rc, rc_scratch *w)
+static void scratch_free(size_t T, rc_scratch *w)
+{
+  for (size_t t = 0; t < T; t++) {
+    free(w[t].P);
+    free(w[t].inv_s);
+    free(w[t].U);
+    free(w[t].acc);
+  }
+}
+
+/* T scratches for features of up to nf filters at once. */
+static mn_status scratch_alloc(const mn_randconv *rc, size_t nf, size_t T, rc_scratch *w)
 {
   const size_t M = RC_BATCH * rc->npos, nc = MN_RANDCONV_CHUNK;
-  w->P = malloc(M * rc->p * sizeof *w->P);
-  w->inv_s = malloc(M * sizeof *w->inv_s);
-  w->U = malloc(M * nc * sizeof *w->U);
-  w->acc = malloc(2 * rc->P * nc * sizeof *w->acc);
-  if (w->P && w->inv_s && w->U && w->acc) return MN_OK;
+  memset(w, 0, T * sizeof *w);
+  int ok = 1;
+  for (size_t t = 0; t < T; t++) {
+    w[t].P = malloc(M * rc->p * sizeof *w->P);
+    w[t].inv_s = malloc(M * sizeof *w->inv_s);
+    w[t].U = malloc(M * ((nf + 7) & ~(size_t)7) * sizeof *w->U);
+    w[t].acc = malloc(2 * rc->P * nc * sizeof *w->acc);
+    ok &= w[t].P && w[t].inv_s && w[t].U && w[t].acc;
+  }
+  if (ok) return MN_OK;
+  scratch_free(T, w);
   return mn_error_set(MN_ERR_NOMEM, "out of memory for the convolution scratch");
-}
-
-static void scratch_free(rc_scratch *w)
-{
-  free(w->P);
-  free(w->inv_s);
-  free(w->U);
-  free(w->acc);
 }
 
 /* im2col of one image into rows of P (npos × p) and its contrast factors. */
@@ -407,53 +433,111 @@ static void im2col(const mn_randconv *rc, const double *img, double *P, double *
     }
 }
 
+/* Rectify and pool one image's products u (npos × nf, row stride ldu) into
+ * its features o (filter-major, see randconv.h).  Cloned for AVX2: this
+ * loop is the largest cost outside the GEMM. */
+__attribute__((target_clones("avx2", "default")))
+static void rectify_pool(const mn_randconv *rc, size_t nf, const double *u, size_t ldu,
+                         const double *inv_s, const double *off, double *acc, double *o)
+{
+  const size_t P = rc->P;
+  const double bias = rc->o.bias;
+  memset(acc, 0, 2 * P * nf * sizeof *acc);
+  for (size_t pos = 0; pos < rc->npos; pos++) {
+    const double *up = u + pos * ldu;
+    const double is = inv_s[pos];
+    double *a0 = acc + rc->region[pos] * 2 * nf, *a1 = a0 + nf;
+    for (size_t f = 0; f < nf; f++) {
+      double z = up[f] * is - off[f];
+      double tp = z - bias, tn = -z - bias;
+      a0[f] += tp > 0 ? tp : 0.0;
+      a1[f] += tn > 0 ? tn : 0.0;
+    }
+  }
+  for (size_t q = 0; q < P; q++) {
+    const double sc = rc->inv_count[q] * rc->scale;
+    for (size_t s = 0; s < 2; s++) {
+      const double *a = acc + (q * 2 + s) * nf;
+      for (size_t f = 0; f < nf; f++) o[f * 2 * P + s * P + q] = a[f] * sc;
+    }
+  }
+}
+
 /* Features of filters [f0, f1) (f0 a multiple of the chunk) for images
- * [0, n) of x into out (ldo).  Every GEMM has the same shape — RC_BATCH
- * images (zero-padded) by one chunk of filters — so an image's features
- * never depend on its neighbours, the block or the BLAS threads. */
+ * [0, n) of x into out (ldo).  One GEMM per batch of RC_BATCH images
+ * (zero-padded, so an image's features never depend on its neighbours) and
+ * all the block's filters, rounded up to a multiple of 8 (zero filters):
+ * OpenBLAS's dgemm gives each column the same bits whatever the column
+ * count and thread count then (measured; tests/test_randconv.c). */
 static void features_block(const mn_randconv *rc, size_t n, const double *x, size_t f0,
-                           size_t f1, double *out, size_t ldo, rc_scratch *w)
+                           size_t f1, double *out, size_t ldo, rc_scratch *w,
+                           size_t first, size_t stride)
 {
   const size_t p = rc->p, npos = rc->npos, P = rc->P, d = rc->h * rc->w * rc->ch;
-  const size_t M = RC_BATCH * npos;
-  const double bias = rc->o.bias;
-  for (size_t i0 = 0; i0 < n; i0 += RC_BATCH) {
+  const size_t M = RC_BATCH * npos, nf = f1 - f0, nf8 = (nf + 7) & ~(size_t)7;
+  for (size_t i0 = first * RC_BATCH; i0 < n; i0 += stride * RC_BATCH) {
     size_t nb = n - i0 < RC_BATCH ? n - i0 : RC_BATCH;
     for (size_t b = 0; b < nb; b++)
       im2col(rc, x + (i0 + b) * d, w->P + b * npos * p, w->inv_s + b * npos);
     if (nb < RC_BATCH)
       memset(w->P + nb * npos * p, 0, (RC_BATCH - nb) * npos * p * sizeof *w->P);
-    for (size_t c0 = f0; c0 < f1; c0 += MN_RANDCONV_CHUNK) {
-      const size_t nf = c0 + MN_RANDCONV_CHUNK < f1 ? MN_RANDCONV_CHUNK : f1 - c0;
-      const size_t nf8 = (nf + 7) & ~(size_t)7; /* W has zero rows up to here */
-      const double *off = rc->off + c0;
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)nf8, (int)p, 1.0,
-                  w->P, (int)p, rc->W + c0 * p, (int)p, 0.0, w->U, (int)nf8);
-      for (size_t b = 0; b < nb; b++) {
-        double *acc = w->acc;
-        memset(acc, 0, 2 * P * nf * sizeof *acc);
-        for (size_t pos = 0; pos < npos; pos++) {
-          const double *u = w->U + (b * npos + pos) * nf8;
-          const double is = w->inv_s[b * npos + pos];
-          double *a0 = acc + rc->region[pos] * 2 * nf, *a1 = a0 + nf;
-          for (size_t f = 0; f < nf; f++) {
-            double z = u[f] * is - off[f];
-            double tp = z - bias, tn = -z - bias;
-            a0[f] += tp > 0 ? tp : 0.0;
-            a1[f] += tn > 0 ? tn : 0.0;
-          }
-        }
-        double *o = out + (i0 + b) * ldo + (c0 - f0) * 2 * P;
-        for (size_t q = 0; q < P; q++) {
-          const double sc = rc->inv_count[q] * rc->scale;
-          for (size_t s = 0; s < 2; s++) {
-            const double *a = acc + (q * 2 + s) * nf;
-            for (size_t f = 0; f < nf; f++) o[f * 2 * P + s * P + q] = a[f] * sc;
-          }
-        }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)nf8, (int)p, 1.0, w->P,
+                (int)p, rc->W + f0 * p, (int)p, 0.0, w->U, (int)nf8);
+    for (size_t b = 0; b < nb; b++)
+      for (size_t c0 = 0; c0 < nf; c0 += MN_RANDCONV_CHUNK) {
+        const size_t nc = c0 + MN_RANDCONV_CHUNK < nf ? MN_RANDCONV_CHUNK : nf - c0;
+        rectify_pool(rc, nc, w->U + b * npos * nf8 + c0, nf8, w->inv_s + b * npos,
+                     rc->off + f0 + c0, w->acc, out + (i0 + b) * ldo + c0 * 2 * P);
       }
-    }
   }
+}
+
+/* The threads of features_parallel. */
+typedef struct {
+  const mn_randconv *rc;
+  size_t n, f0, f1, ldo, first, stride;
+  const double *x;
+  double *out;
+  rc_scratch *w;
+} rc_job;
+
+static void *rc_worker(void *arg)
+{
+  const rc_job *j = arg;
+  features_block(j->rc, j->n, j->x, j->f0, j->f1, j->out, j->ldo, j->w, j->first, j->stride);
+  return NULL;
+}
+
+/* features_block on T threads, each with its own scratch and whole batches
+ * of images (batch b goes to thread b mod T), BLAS single-threaded
+ * meanwhile: the im2col and rectify work then runs on every core too, and
+ * no BLAS thread spins while one core does it.  The bits do not change
+ * (dgemm gives the same bits on 1 or 2 threads for these shapes). */
+static void features_parallel(const mn_randconv *rc, size_t n, const double *x, size_t f0,
+                              size_t f1, double *out, size_t ldo, rc_scratch *w, size_t T)
+{
+  size_t batches = (n + RC_BATCH - 1) / RC_BATCH;
+  if (T > batches) T = batches;
+  if (T <= 1) {
+    features_block(rc, n, x, f0, f1, out, ldo, w, 0, 1);
+    return;
+  }
+  rc_job jobs[RC_MAX_THREADS];
+  pthread_t tid[RC_MAX_THREADS];
+  size_t started = 1;
+  int blas = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  for (size_t t = 0; t < T; t++) {
+    rc_job j = {rc, n, f0, f1, ldo, t, T, x, out, w + t};
+    jobs[t] = j;
+  }
+  for (size_t t = 1; t < T; t++, started++)
+    if (pthread_create(&tid[t], NULL, rc_worker, &jobs[t])) break;
+  /* Batches of threads that could not start run here, in turn. */
+  for (size_t t = 0; t < T; t++)
+    if (t == 0 || t >= started) rc_worker(&jobs[t]);
+  for (size_t t = 1; t < started; t++) pthread_join(tid[t], NULL);
+  openblas_set_num_threads(blas);
 }
 
 mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
@@ -465,10 +549,11 @@ mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
                         "start at a multiple of %d", f0, f1, rc->o.filters, MN_RANDCONV_CHUNK);
   if (ldo < 2 * rc->P * (f1 - f0))
     return mn_error_set(MN_ERR_ARG, "randconv: output leading dimension %zu too small", ldo);
-  rc_scratch w;
-  mn_status s = scratch_alloc(rc, &w);
-  if (!s) features_block(rc, n, x, f0, f1, out, ldo, &w);
-  scratch_free(&w);
+  rc_scratch w[RC_MAX_THREADS];
+  const size_t T = n_threads();
+  mn_status s = scratch_alloc(rc, f1 - f0, T, w);
+  if (!s) features_parallel(rc, n, x, f0, f1, out, ldo, w, T);
+  if (!s) scratch_free(T, w);
   return s;
 }
 
@@ -488,9 +573,11 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
   if (ldg < n || (m && (!Gx || !sq_test || ldgx < m)))
     return mn_error_set(MN_ERR_ARG, "randconv: bad Gram output dimensions");
   double tf = 0, tg = 0;
-  rc_scratch w;
+  rc_scratch w[RC_MAX_THREADS];
+  const size_t T = n_threads();
   double *Phi = malloc((n * D + 1) * sizeof *Phi), *Phit = malloc((m * D + 1) * sizeof *Phit);
-  mn_status s = scratch_alloc(rc, &w);
+  mn_status s = scratch_alloc(rc, B, T, w);
+  const int have_scratch = s == MN_OK;
   if (!s && (!Phi || !Phit))
     s = mn_error_set(MN_ERR_NOMEM, "out of memory for a block of %zu filters' features of %zu "
                      "images", B, n + m);
@@ -499,8 +586,8 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
   for (size_t f0 = 0; f0 < F; f0 += B) {
     const size_t f1 = f0 + B < F ? f0 + B : F;
     double t0 = mn_time_now();
-    features_block(rc, n, x, f0, f1, Phi, D, &w);
-    if (m) features_block(rc, m, xt, f0, f1, Phit, D, &w);
+    features_parallel(rc, n, x, f0, f1, Phi, D, w, T);
+    if (m) features_parallel(rc, m, xt, f0, f1, Phit, D, w, T);
     double t1 = mn_time_now();
     tf += t1 - t0;
     /* One BLAS call per fixed chunk of filters, in filter order. */
@@ -537,7 +624,7 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
   }
   mn_progress_end(progress);
 done:
-  scratch_free(&w);
+  if (have_scratch) scratch_free(T, w);
   free(Phi);
   free(Phit);
   if (t_features) *t_features = tf;

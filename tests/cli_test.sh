@@ -228,7 +228,7 @@ rc1=$rc
 run "${RC[@]}" --randconv-block 64 --save-model "$work/out-rc/b.npy"
 if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
   fail "randconv: exit $rc1/$rc: $(head -c 300 "$work/stderr")"
-elif ! grep -q '"features": "randconv(F=100,k=6,patches,bias=0.25,zca=0.1,pool=2)"' \
+elif ! grep -q '"features": "randconv(F=100,k=6,patches,bias=0.5,zca=0.1,pool=2)"' \
     "$work/out-rc/run.json"; then
   fail "randconv: the JSON report does not name the feature map"
 elif ! grep -q '"d": 800' "$work/out-rc/run.json"; then

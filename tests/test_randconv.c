@@ -122,7 +122,8 @@ static void test_features_vs_naive(void)
              mn_error_message());
     double worst = 0, scale = 0;
     for (size_t i = 0; i < n; i++) {
-      naive_features(rc, h, w, ch, cases[t].k, cases[t].pool, F, 0.25, ds->x + i * ds->d, ref);
+      naive_features(rc, h, w, ch, cases[t].k, cases[t].pool, F, mn_randconv_opts_default().bias,
+                     ds->x + i * ds->d, ref);
       for (size_t j = 0; j < D; j++) {
         worst = fmax(worst, fabs(got[i * D + j] - ref[j]));
         scale = fmax(scale, fabs(ref[j]));

@@ -56,7 +56,7 @@ typedef struct {
   size_t filters;         /* F >= 1                                          */
   size_t patch;           /* k: filter side in pixels (default 6)            */
   mn_randconv_source source; /* default patches                              */
-  double bias;            /* b >= 0 in the rectifier (default 0.25)          */
+  double bias;            /* b >= 0 in the rectifier (default 0.5)           */
   double zca_eps;         /* whitening regularizer > 0 (default 0.1)         */
   size_t whiten_samples;  /* patches for mean and covariance (default 100000)*/
   size_t pool;            /* pooling grid side (default 2: quadrants)        */

@@ -165,7 +165,7 @@ void cli_common_help(FILE *f)
 "  --randconv-filters S patches | gaussian (default patches: whitened random\n"
 "                       training patches; gaussian: N(0, I) directions)\n"
 "  --randconv-patch K   filter side in pixels (default 6)\n"
-"  --randconv-bias B    rectifier threshold (default 0.25)\n"
+"  --randconv-bias B    rectifier threshold (default 0.5)\n"
 "  --randconv-zca E     whitening regularizer (default 0.1)\n"
 "  --randconv-pool Q    pooling grid Q x Q (default 2)\n"
 "  --randconv-block B   filters held at once, multiple of 64 (default 256;\n"

@@ -25,13 +25,22 @@ mn_fit_opts mn_fit_opts_default(void)
   o.solver = mn_solver_opts_default();
   o.max_memory = 0;
   o.cg_compare = 0;
+  o.n_lambda_path = 0;
   return o;
 }
 
 const char *mn_fit_opts_check(const mn_fit_opts *o)
 {
   const char *m = mn_kernel_check(&o->kernel);
-  return m ? m : mn_solver_opts_check(&o->solver);
+  if (m) return m;
+  if (o->n_lambda_path > MN_LAMBDA_PATH_MAX) return "--lambda-path: at most 32 values";
+  for (size_t i = 0; i < o->n_lambda_path; i++)
+    if (!(o->lambda_path[i] >= 0) || !isfinite(o->lambda_path[i]))
+      return "--lambda-path: every value must be a number >= 0";
+  if (o->n_lambda_path && (o->solver.kind == MN_SOLVER_PACKED ||
+                           o->solver.kind == MN_SOLVER_MIXED || o->solver.kind == MN_SOLVER_CG))
+    return "--lambda-path needs a dense direct solver (auto, chol or eig)";
+  return mn_solver_opts_check(&o->solver);
 }
 
 void mn_model_release(mn_model *model)
@@ -152,9 +161,59 @@ static mn_status fill_from_data(void *ctx, const mn_fit_opts *o, double *K, mn_f
   return MN_OK;
 }
 
+/* Test error of coefficients alpha (n × c) for the lambda path; NaN when
+ * there is no test set. */
+typedef mn_status (*eval_fn)(void *ctx, const double *alpha, double *test_error);
+
+/* The lambda path on a K whose upper mirror and diagK survive the main
+ * solve: restore, solve with each extra lambda, residual and norms from
+ * the mirror, test error from eval.  A solver refusal marks the point
+ * failed; only running out of memory is an error. */
+static mn_status lambda_path(const mn_fit_opts *o, size_t n, double *K, double *diagK,
+                             const int32_t *y, const double *Y, eval_fn eval, void *ectx,
+                             mn_fit_result *res)
+{
+  const size_t c = res->c;
+  double *a = malloc((n * c + 1) * sizeof *a), *R = malloc((n * c + 1) * sizeof *R);
+  int32_t *tp = malloc((n + 1) * sizeof *tp);
+  mn_status s = MN_OK;
+  if (!a || !R || !tp) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the lambda path");
+    goto done;
+  }
+  const double ynorm = mn_frobenius(n, c, Y);
+  for (size_t k = 0; k < o->n_lambda_path; k++) {
+    mn_lambda_point *pt = &res->path[res->n_path++];
+    memset(pt, 0, sizeof *pt);
+    pt->lambda = o->lambda_path[k];
+    pt->test_error = pt->rkhs_norm = pt->rel_residual = pt->train_error = NAN;
+    mn_mirror_restore(n, K, n, diagK);
+    mn_solver_opts so = o->solver;
+    so.lambda = pt->lambda;
+    so.progress = NULL;
+    mn_solve_info info;
+    mn_status t = mn_solve(&so, n, K, n, diagK, c, Y, a, &info);
+    if (t == MN_ERR_NOMEM) { s = t; goto done; }
+    if (t) { pt->failed = 1; continue; }
+    mn_symv_mirror(n, K, n, diagK, c, a, R);
+    for (size_t i = 0; i < n; i++) tp[i] = (int32_t)mn_argmax_strided(c, R + i, n);
+    for (size_t i = 0; i < n * c; i++) R[i] += pt->lambda * a[i] - Y[i];
+    pt->rel_residual = ynorm > 0 ? mn_frobenius(n, c, R) / ynorm : 0;
+    pt->train_error = mn_error_rate(n, tp, y);
+    pt->rkhs_norm = mn_rkhs_norm_from_labels(n, c, y, a);
+    MN_TRY_GOTO(s, eval(ectx, a, &pt->test_error), done);
+  }
+done:
+  free(a);
+  free(R);
+  free(tp);
+  return s;
+}
+
 /* Dense path: K (n × n, lower + upper mirror) in memory, filled by fill.
- * On success R holds (K + lambda I) alpha. */
+ * On success R holds (K + lambda I) alpha; then the lambda path, if any. */
 static mn_status fit_dense(const mn_fit_opts *o, size_t n, fill_fn fill, void *fill_ctx,
+                           const int32_t *y, eval_fn eval, void *eval_ctx,
                            const double *Y, double *alpha, double *R, mn_fit_result *res)
 {
   const size_t c = res->c;
@@ -189,6 +248,7 @@ static mn_status fit_dense(const mn_fit_opts *o, size_t n, fill_fn fill, void *f
   mn_symv_mirror(n, K, n, diagK, c, alpha, R);
   for (size_t i = 0; i < n * c; i++) R[i] += o->solver.lambda * alpha[i];
   res->t_residual = mn_time_now() - t0;
+  if (o->n_lambda_path) s = lambda_path(o, n, K, diagK, y, Y, eval, eval_ctx, res);
 done:
   free(K);
   free(diagK);
@@ -260,6 +320,27 @@ static void fit_metrics(double lambda, size_t n, size_t c, const int32_t *y, con
   res->alpha_fro = mn_frobenius(n, c, alpha);
 }
 
+typedef struct {
+  const mn_fit_opts *o;
+  const mn_dataset *train, *test;
+  const double *sq;
+} data_eval;
+
+static mn_status eval_from_data(void *ctx, const double *alpha, double *test_error)
+{
+  const data_eval *e = ctx;
+  *test_error = NAN;
+  if (!e->test || !e->test->n) return MN_OK;
+  mn_model m = {e->o->kernel, e->train->n, e->train->d, (size_t)e->train->nclass,
+                e->train->x, e->sq, (double *)alpha};
+  int32_t *p = malloc(e->test->n * sizeof *p);
+  if (!p) return mn_error_set(MN_ERR_NOMEM, "out of memory for predictions");
+  mn_status s = mn_model_predict(&m, e->test->n, e->test->x, p, NULL);
+  if (!s) *test_error = mn_error_rate(e->test->n, p, e->test->y);
+  free(p);
+  return s;
+}
+
 mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
                      const mn_dataset *test, mn_model *model,
                      mn_fit_result *res, int32_t *test_pred)
@@ -304,8 +385,15 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   mn_fit_opts oo = *o;
   oo.solver.kind = kind;
   data_fill df = {train, sq};
+  data_eval de = {o, train, test, sq};
+  if (packed && o->n_lambda_path) {
+    s = mn_error_set(MN_ERR_TOO_BIG, "--lambda-path needs the dense n x n matrix, which does "
+                     "not fit here (the %s solver was chosen)", mn_solver_kind_name(kind));
+    goto fail;
+  }
   if (packed) MN_TRY_GOTO(s, fit_packed(&oo, kind, train, sq, Y, alpha, R, res), fail);
-  else MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_data, &df, Y, alpha, R, res), fail);
+  else MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_data, &df, train->y, eval_from_data, &de,
+                                Y, alpha, R, res), fail);
   res->solve.used = kind;
   fit_metrics(o->solver.lambda, n, c, train->y, Y, alpha, R, train_pred, res);
 
@@ -352,7 +440,29 @@ static size_t source_bytes(mn_solver_kind kind, const mn_kernel_source *src, siz
          src->scratch_per_sample * (n + src->m);
 }
 
-typedef struct { const mn_kernel_source *src; double *Kt; } source_fill;
+typedef struct { const mn_kernel_source *src; double *Kt, *scores; } source_fill;
+
+/* Test predictions from the stored test block: scores = Kt alpha. */
+static size_t source_predict(const source_fill *f, const double *alpha, int32_t *pred)
+{
+  const size_t n = f->src->n, m = f->src->m, c = f->src->c;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)c, (int)n, 1.0, f->Kt,
+              (int)m, alpha, (int)n, 0.0, f->scores, (int)m);
+  size_t wrong = 0;
+  for (size_t i = 0; i < m; i++) {
+    int32_t p = (int32_t)mn_argmax_strided(c, f->scores + i, m);
+    if (pred) pred[i] = p;
+    wrong += p != f->src->y_test[i];
+  }
+  return wrong;
+}
+
+static mn_status eval_from_source(void *ctx, const double *alpha, double *test_error)
+{
+  const source_fill *f = ctx;
+  *test_error = f->src->m ? (double)source_predict(f, alpha, NULL) / (double)f->src->m : NAN;
+  return MN_OK;
+}
 
 static mn_status fill_from_source(void *ctx, const mn_fit_opts *o, double *K,
                                   mn_fit_result *res)
@@ -422,21 +532,14 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
   mn_onehot(n, src->y, c, Y);
   mn_fit_opts oo = *o;
   oo.solver.kind = kind;
-  source_fill sf = {src, Kt};
-  MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_source, &sf, Y, alpha, R, res), done);
+  source_fill sf = {src, Kt, scores};
+  MN_TRY_GOTO(s, fit_dense(&oo, n, fill_from_source, &sf, src->y, eval_from_source, &sf, Y,
+                           alpha, R, res), done);
   res->solve.used = kind;
   fit_metrics(o->solver.lambda, n, c, src->y, Y, alpha, R, train_pred, res);
   if (m) {
     double t0 = mn_time_now();
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)c, (int)n, 1.0, Kt,
-                (int)m, alpha, (int)n, 0.0, scores, (int)m);
-    size_t wrong = 0;
-    for (size_t i = 0; i < m; i++) {
-      int32_t p = (int32_t)mn_argmax_strided(c, scores + i, m);
-      if (test_pred) test_pred[i] = p;
-      wrong += p != src->y_test[i];
-    }
-    res->test_error = (double)wrong / (double)m;
+    res->test_error = (double)source_predict(&sf, alpha, test_pred) / (double)m;
     res->t_predict = mn_time_now() - t0;
   }
   res->t_total = mn_time_now() - t_start;

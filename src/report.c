@@ -144,6 +144,23 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
     json_kv_num(f, "eig_min", r->solve.eig_min, ",\n");
     json_kv_num(f, "eig_max", r->solve.eig_max, ",\n");
   }
+  if (r->n_path) {
+    fputs("  \"lambda_path\": [", f);
+    for (size_t i = 0; i < r->n_path; i++) {
+      const mn_lambda_point *p = &r->path[i];
+      const char *keys[] = {"lambda", "test_error", "train_error", "rkhs_norm",
+                            "relative_residual"};
+      const double v[] = {p->lambda, p->test_error, p->train_error, p->rkhs_norm,
+                          p->rel_residual};
+      fputs(i ? ",\n    {" : "\n    {", f);
+      for (int k = 0; k < 5; k++) {
+        fprintf(f, "%s\"%s\": ", k ? ", " : "", keys[k]);
+        json_num(f, v[k]);
+      }
+      fprintf(f, ", \"failed\": %s}", p->failed ? "true" : "false");
+    }
+    fputs("],\n", f);
+  }
   json_kv_num(f, "train_error", r->train_error, ",\n");
   json_kv_num(f, "test_error", r->test_error, ",\n");
   json_kv_num(f, "rkhs_norm", r->rkhs_norm, ",\n");
@@ -221,6 +238,16 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
     fprintf(f, "  %-22s %zu iterations%s, %.2f s, ||alpha_cg - alpha|| / ||alpha|| = %.1e\n",
             "conjugate gradients", r->cg_iters, r->cg_converged ? "" : " (NOT converged)", r->t_cg,
             r->cg_alpha_reldiff);
+  for (size_t i = 0; i < r->n_path; i++) {
+    const mn_lambda_point *p = &r->path[i];
+    if (p->failed)
+      fprintf(f, "  %-22s %-10g solver refused (not positive definite)\n",
+              i ? "" : "lambda path", p->lambda);
+    else
+      fprintf(f, "  %-22s %-10g test error %.2f %%, RKHS norm %.4f, residual %.1e\n",
+              i ? "" : "lambda path", p->lambda, 100 * p->test_error, p->rkhs_norm,
+              p->rel_residual);
+  }
   fprintf(f, "  %-22s ", "time (s)");
   if (r->t_features > 0) fprintf(f, "features %.2f, ", r->t_features);
   fprintf(f, "gram %.2f, factor %.2f, solve %.2f, residual %.2f, predict %.2f\n", r->t_gram, r->t_factor, r->t_solve, r->t_residual, r->t_predict);

@@ -45,7 +45,7 @@ flags=(--data --n --n-test --kernel --sigma --gamma --power --lambda --solver
        --rcond --max-memory --seed --out --save-model --quiet
        --labels --inputs --tol --maxit --cg --save-pred --features --gabor-scales
        --gabor-orientations --progress --randconv-filters --randconv-patch
-       --randconv-bias --randconv-zca --randconv-pool --randconv-block)
+       --randconv-bias --randconv-zca --randconv-pool --randconv-block --lambda-path)
 for cmd in "--help" "fit --help"; do
   ntest=$((ntest + 1))
   # shellcheck disable=SC2086
@@ -250,6 +250,23 @@ expect_fail "randconv with --solver packed" 1 "use chol, eig or cg" fit --data "
   "${D[@]}" --features randconv:10 --solver packed
 expect_fail "randconv too big" 1 "not even n = 1 fits" fit --data "mnist:$good" "${D[@]}" \
   --features randconv:10 --max-memory 1M
+ntest=$((ntest + 1))
+run fit --data "mnist:$good" --n 60 --n-test 30 --lambda-path 0,0.1 --out "$work/out-rc/lp.json"
+if [ "$rc" -eq 0 ] && grep -q '"lambda_path": \[' "$work/out-rc/lp.json" \
+    && grep -q 'lambda path' "$work/stdout"; then ok "--lambda-path reports every value"
+else fail "--lambda-path: exit $rc: $(head -c 300 "$work/stderr")"; fi
+expect_fail "--lambda-path -1" 2 "--lambda-path" fit --data "mnist:$good" "${D[@]}" \
+  --lambda-path 0,-1
+expect_fail "--lambda-path x" 2 "--lambda-path" fit --data "mnist:$good" "${D[@]}" \
+  --lambda-path 0,x
+expect_fail "--lambda-path with cg" 2 "dense direct solver" fit --data "mnist:$good" "${D[@]}" \
+  --lambda-path 0.1 --solver cg
+for cmd in sweep interpolants; do
+  ntest=$((ntest + 1))
+  run $cmd --data "mnist:$good" --n 60 --n-test 30 --quiet --lambda-path 0.1
+  if [ "$rc" -eq 2 ] && grep -q "fit only" "$work/stderr"; then ok "$cmd refuses --lambda-path"
+  else fail "$cmd with --lambda-path: exit $rc: $(head -c 300 "$work/stderr")"; fi
+done
 for cmd in sweep interpolants; do
   ntest=$((ntest + 1))
   run $cmd --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:10

@@ -335,6 +335,10 @@ static void test_fit_source_vs_data(void)
     o.kernel.sigma = 0.3;
     o.solver.kind = MN_SOLVER_CHOL;
     if (kinds[t] == MN_KERNEL_LINEAR) o.solver.lambda = 1e-3;
+    /* Lambda path: the main lambda again, and a larger ridge. */
+    o.n_lambda_path = 2;
+    o.lambda_path[0] = o.solver.lambda;
+    o.lambda_path[1] = 0.05;
     mn_model mdl;
     mn_fit_result r1, r2;
     int32_t p1[25], p2[25];
@@ -362,6 +366,30 @@ static void test_fit_source_vs_data(void)
                "residual %.3g, train errors %g %g", r2.rel_residual, r2.train_error,
                r1.train_error);
       TU_CHECK(r2.d == D && r2.bytes_K == n * n * sizeof(double), "result shape");
+      /* The path: both fits agree; its first point is the main fit; its
+       * second is what a separate fit with that lambda gives. */
+      TU_CHECK(r1.n_path == 2 && r2.n_path == 2, "path lengths %zu %zu", r1.n_path, r2.n_path);
+      mn_fit_opts o3 = o;
+      o3.n_lambda_path = 0;
+      o3.solver.lambda = 0.05;
+      mn_model m3;
+      mn_fit_result r3;
+      TU_CHECK(mn_fit_run(&o3, ftr, fte, &m3, &r3, NULL) == MN_OK, "lambda fit");
+      for (size_t k = 0; k < 2 && r1.n_path == 2 && r2.n_path == 2; k++) {
+        const mn_fit_result *ref = k ? &r3 : &r1;
+        const mn_lambda_point *a = &r1.path[k], *b = &r2.path[k];
+        TU_CHECK(!a->failed && !b->failed, "path point %zu failed", k);
+        TU_CHECK(a->test_error == ref->test_error && b->test_error == ref->test_error,
+                 "point %zu: test errors %g %g, separate fit %g", k, a->test_error,
+                 b->test_error, ref->test_error);
+        TU_CHECK(fabs(a->rkhs_norm - ref->rkhs_norm) <= 1e-9 * ref->rkhs_norm &&
+                     fabs(b->rkhs_norm - ref->rkhs_norm) <= 1e-7 * ref->rkhs_norm,
+                 "point %zu: norms %.12g %.12g, separate fit %.12g", k, a->rkhs_norm,
+                 b->rkhs_norm, ref->rkhs_norm);
+        TU_CHECK(a->rel_residual < 1e-10 && b->rel_residual < 1e-10, "residuals %.3g %.3g",
+                 a->rel_residual, b->rel_residual);
+      }
+      mn_model_release(&m3);
     }
     mn_model_release(&mdl);
     free(alpha);
@@ -418,6 +446,16 @@ static void test_bad_inputs(void)
     fo.solver.kind = MN_SOLVER_PACKED;
     TU_CHECK(mn_fit_run_source(&fo, &ks, &alpha, &r, NULL) == MN_ERR_ARG && !alpha, "packed");
     TU_CHECK_ERRMSG("use chol, eig or cg");
+    fo.solver.kind = MN_SOLVER_CHOL;
+    fo.n_lambda_path = 1;
+    fo.lambda_path[0] = -1;
+    TU_CHECK(mn_fit_run_source(&fo, &ks, &alpha, &r, NULL) == MN_ERR_ARG, "lambda path -1");
+    TU_CHECK_ERRMSG("--lambda-path");
+    fo.lambda_path[0] = 1;
+    fo.solver.kind = MN_SOLVER_CG;
+    TU_CHECK(mn_fit_run_source(&fo, &ks, &alpha, &r, NULL) == MN_ERR_ARG, "lambda path cg");
+    TU_CHECK_ERRMSG("dense direct solver");
+    fo.n_lambda_path = 0;
     fo.solver.kind = MN_SOLVER_AUTO;
     fo.max_memory = 1000;
     TU_CHECK(mn_fit_run_source(&fo, &ks, &alpha, &r, NULL) == MN_ERR_TOO_BIG, "memory");

@@ -14,9 +14,17 @@
 #include "minnorm/model.h"
 #include "minnorm/mixed.h"
 
+/* Most extra ridge values one fit re-solves (--lambda-path). */
+#define MN_LAMBDA_PATH_MAX 32
+
 typedef struct {
   mn_kernel kernel;
   mn_solver_opts solver;
+  /* Extra ridge values solved on the same K after the main fit (dense
+   * solvers only: K is kept as the upper mirror, so each costs one
+   * factorization, no Gram rebuild).  Results in mn_fit_result.path. */
+  size_t n_lambda_path;
+  double lambda_path[MN_LAMBDA_PATH_MAX];
   size_t max_memory;  /* bytes the fit may use; 0 = what the machine has   */
   int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
                          K before the direct solve, and report its iteration
@@ -26,6 +34,15 @@ typedef struct {
 mn_fit_opts mn_fit_opts_default(void);
 /* NULL if valid, else a one-line message naming the bad option. */
 const char *mn_fit_opts_check(const mn_fit_opts *o);
+
+typedef struct {
+  double lambda;
+  double test_error;     /* NaN without a test set, or if the solve failed */
+  double rkhs_norm;      /* sqrt(trace(Y^T alpha_lambda))                  */
+  double rel_residual;   /* ||(K + lambda I) alpha - Y||_F / ||Y||_F        */
+  double train_error;
+  int failed;            /* the solver refused (e.g. K + lambda I not SPD) */
+} mn_lambda_point;
 
 typedef struct {
   size_t n, d, c, n_test;
@@ -47,6 +64,8 @@ typedef struct {
   double t_cg, cg_relres; /* time, CG's final recurrence residual          */
   double cg_alpha_reldiff;/* ||alpha_cg - alpha||_F / ||alpha||_F          */
   mn_mixed_info mixed;    /* mixed solver only                             */
+  size_t n_path;          /* opts.n_lambda_path points, in that order       */
+  mn_lambda_point path[MN_LAMBDA_PATH_MAX];
 } mn_fit_result;
 
 /* Chooses the solver for n samples and c classes given `avail` bytes

@@ -40,6 +40,9 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   }
   if (FLAG("--power")) OK(cli_int("--power", v, &c->fit.kernel.power));
   if (FLAG("--lambda")) OK(cli_double("--lambda", v, &c->fit.solver.lambda));
+  if (FLAG("--lambda-path"))
+    OK(cli_double_list("--lambda-path", v, MN_LAMBDA_PATH_MAX, c->fit.lambda_path,
+                       &c->fit.n_lambda_path));
   if (FLAG("--solver")) OK(mn_solver_kind_parse(v, &c->fit.solver.kind));
   if (FLAG("--rcond")) OK(cli_double("--rcond", v, &c->fit.solver.rcond));
   if (FLAG("--tol")) OK(cli_double("--tol", v, &c->fit.solver.tol));
@@ -190,6 +193,9 @@ void cli_common_help(FILE *f)
 "  --power P            polynorm exponent, 1..64 (default 4)\n"
 "solver:\n"
 "  --lambda L           ridge added to the diagonal, >= 0 (default 0: interpolate)\n"
+"  --lambda-path L1,... fit only: also solve with each of these ridges on the\n"
+"                       same K (one factorization each, no Gram rebuild) and\n"
+"                       report test error and norm per value; dense solvers only\n"
 "  --solver NAME        auto | chol | packed | mixed | eig | cg (default auto)\n"
 "                       auto: chol if the n x n matrix fits in memory, else\n"
 "                             packed, else mixed, else refuse up front\n"

@@ -126,8 +126,10 @@ int cli_fit_main(int argc, char **argv)
   } else if ((s = mn_fit_run(&a.com.fit, train, test, &model, &res, pred))) {
     goto fail;
   }
-  res.t_features += t_feat;
-  res.t_total += t_feat;
+  if (feat) {
+    res.t_features += t_feat;
+    res.t_total += t_feat;
+  }
 
   if (a.save_model &&
       (s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))

@@ -92,6 +92,10 @@ int cli_interpolants_main(int argc, char **argv)
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     goto usage;
   }
+  if (com.fit.n_lambda_path) {
+    mn_error_set(MN_ERR_ARG, "--lambda-path is supported by fit only");
+    goto usage;
+  }
   if (cli_check_outputs("minnorm interpolants", "--out", out, (const char *)NULL)) return 1;
 
   mn_dataset *train = NULL, *test = NULL;

@@ -112,3 +112,23 @@ int cli_check_outputs(const char *prog, ...)
   va_end(ap);
   return rc;
 }
+
+int cli_double_list(const char *flag, const char *s, size_t max, double *out, size_t *count)
+{
+  char buf[1024];
+  *count = 0;
+  if (!*s || strlen(s) >= sizeof buf) {
+    mn_error_set(MN_ERR_ARG, "%s '%s': expected a comma-separated list of numbers", flag, s);
+    return -1;
+  }
+  strcpy(buf, s);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    if (*count == max) {
+      mn_error_set(MN_ERR_ARG, "%s: at most %zu values", flag, max);
+      return -1;
+    }
+    if (cli_double(flag, tok, &out[(*count)++])) return -1;
+  }
+  return 0;
+}

@@ -15,6 +15,8 @@ int cli_double(const char *flag, const char *s, double *out);
 int cli_size(const char *flag, const char *s, size_t *out);
 int cli_int(const char *flag, const char *s, int *out);
 int cli_u64(const char *flag, const char *s, unsigned long long *out);
+/* A comma-separated list of at most max numbers into out[0 .. *count). */
+int cli_double_list(const char *flag, const char *s, size_t max, double *out, size_t *count);
 
 /* Checks that the directory that will hold `path` exists and is writable,
  * so that a long run does not fail only at the end. */

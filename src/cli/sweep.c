@@ -130,6 +130,10 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     return 2;
   }
+  if (a->com.fit.n_lambda_path) {
+    mn_error_set(MN_ERR_ARG, "--lambda-path is supported by fit only");
+    return 2;
+  }
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/gabor.h"
+#include "minnorm/progress.h"
 
 /* M_PI is XSI, not C11; spell it out. */
 #define GABOR_PI 3.14159265358979323846
@@ -287,6 +288,12 @@ mn_status mn_gabor_filter_response(mn_gabor_plan *p, int j, int l,
 mn_status mn_gabor_transform(mn_gabor_plan *p, const mn_dataset *in,
                              mn_dataset **out)
 {
+  return mn_gabor_transform_progress(p, in, out, NULL);
+}
+
+mn_status mn_gabor_transform_progress(mn_gabor_plan *p, const mn_dataset *in,
+                                      mn_dataset **out, mn_progress *progress)
+{
   *out = NULL;
   if (in->h != p->h || in->w != p->w || in->channels != p->channels ||
       in->d != p->h * p->w * p->channels)
@@ -302,7 +309,11 @@ mn_status mn_gabor_transform(mn_gabor_plan *p, const mn_dataset *in,
   ds->w = p->dim;
   ds->channels = 1;
   if (in->n) memcpy(ds->y, in->y, in->n * sizeof *ds->y);
-  for (size_t i = 0; i < in->n; i++)
+  mn_progress_begin(progress, "gabor", (double)in->n);
+  for (size_t i = 0; i < in->n; i++) {
     mn_gabor_execute(p, in->x + i * in->d, ds->x + i * p->dim);
+    if (i % 256 == 255) mn_progress_update(progress, (double)(i + 1));
+  }
+  mn_progress_end(progress);
   return MN_OK;
 }

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include "minnorm/dataset.h"
+#include "minnorm/progress.h"
 #include "minnorm/status.h"
 
 typedef struct {
@@ -108,5 +109,8 @@ mn_status mn_gabor_filter_response(mn_gabor_plan *p, int j, int l,
  * (shape mismatch) or MN_ERR_NOMEM; on failure *out = NULL. */
 mn_status mn_gabor_transform(mn_gabor_plan *p, const mn_dataset *in,
                              mn_dataset **out);
+/* The same, reporting progress (progress.h; NULL for none). */
+mn_status mn_gabor_transform_progress(mn_gabor_plan *p, const mn_dataset *in,
+                                      mn_dataset **out, mn_progress *progress);
 
 #endif

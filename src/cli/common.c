@@ -109,15 +109,16 @@ int cli_common_check(cli_common *c)
   return 0;
 }
 
-mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test)
+mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test,
+                              mn_progress *progress)
 {
   if (!c->gabor) return MN_OK;
   mn_gabor_plan *plan = NULL;
   mn_dataset *ftr = NULL, *fte = NULL;
   const mn_dataset *tr = *train;
   mn_status s = mn_gabor_plan_create(&c->gopts, tr->h, tr->w, tr->channels, &plan);
-  if (!s) s = mn_gabor_transform(plan, *train, &ftr);
-  if (!s && *test) s = mn_gabor_transform(plan, *test, &fte);
+  if (!s) s = mn_gabor_transform_progress(plan, *train, &ftr, progress);
+  if (!s && *test) s = mn_gabor_transform_progress(plan, *test, &fte, progress);
   mn_gabor_plan_destroy(&plan);
   if (s) {
     mn_dataset_destroy(&ftr);

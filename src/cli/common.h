@@ -50,8 +50,9 @@ mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **
  * randomization transforms), replacing them with new datasets; a no-op for
  * raw pixels and for randconv (whose features are never stored: fit builds
  * its kernel from them, see randconv.h).  On failure the sets are left as
- * they were. */
-mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test);
+ * they were.  progress: NULL for none. */
+mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test,
+                              mn_progress *progress);
 
 /* "none", e.g. "gabor(J=3,L=8)" or "randconv(F=1024,k=6,patches,...)" for
  * reports. */

@@ -106,7 +106,7 @@ int cli_fit_main(int argc, char **argv)
       a.com.gabor || a.com.randconv ? cli_common_features_name(&a.com) : NULL;
   if ((s = mn_transform_apply(&a.com.tr, train, test, &changed))) goto fail;
   double t_feat = mn_time_now();
-  if ((s = cli_common_features(&a.com, &train, &test))) goto fail;
+  if ((s = cli_common_features(&a.com, &train, &test, prog))) goto fail;
   t_feat = mn_time_now() - t_feat;
   pred = malloc((test->n + 1) * sizeof *pred);
   if (!pred) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }

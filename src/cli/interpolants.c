@@ -110,7 +110,7 @@ int cli_interpolants_main(int argc, char **argv)
   com.fit.solver.progress = prog;
   if ((s = cli_common_load(&com, &train, &test)) ||
       (s = mn_transform_apply(&com.tr, train, test, &changed)) ||
-      (s = cli_common_features(&com, &train, &test)))
+      (s = cli_common_features(&com, &train, &test, prog)))
     goto fail;
   if (centers == 0) centers = train->n;
 

@@ -148,7 +148,7 @@ static mn_status run_one(const cli_common *com, const mn_dataset *train,
   row->tr = *t;
   if ((s = mn_dataset_copy(train, &tr)) || (s = mn_dataset_copy(test, &te)) ||
       (s = mn_transform_apply(t, tr, te, &row->changed)) ||
-      (s = cli_common_features(com, &tr, &te)))
+      (s = cli_common_features(com, &tr, &te, com->fit.solver.progress)))
     goto done;
   s = mn_fit_run(&com->fit, tr, te, &model, &row->r, NULL);
   if (s == MN_OK) mn_model_release(&model);

@@ -205,13 +205,15 @@ ntest=$((ntest + 1))
 mkdir -p "$work/out-gabor"
 run fit --data "mnist:$good" --n 60 --n-test 30 --features gabor --sigma 2 --quiet \
     --out "$work/out-gabor/run.json"
+# feature_report_bad JSON NAME D: why a feature-map report is wrong (empty if right).
+feature_report_bad() {
+  if ! grep -qF "\"features\": \"$2\"" "$1"; then echo "the JSON report does not name $2"
+  elif ! grep -q "\"d\": $3," "$1"; then echo "expected $3 features per image"
+  elif ! grep -q '"train_error": 0,' "$1"; then echo "not an exact fit"; fi
+}
+why=$(feature_report_bad "$work/out-gabor/run.json" "gabor(J=3,L=8)" 1225)
 if [ "$rc" -ne 0 ]; then fail "gabor: exit $rc: $(head -c 300 "$work/stderr")"
-elif ! grep -q '"features": "gabor(J=3,L=8)"' "$work/out-gabor/run.json"; then
-  fail "gabor: the JSON report does not name the feature map"
-elif ! grep -q '"d": 1225' "$work/out-gabor/run.json"; then
-  fail "gabor: expected 1225 features per 28 x 28 image"
-elif ! grep -q '"train_error": 0,' "$work/out-gabor/run.json"; then
-  fail "gabor: not an exact fit"
+elif [ -n "$why" ]; then fail "gabor: $why"
 else ok "gabor: --features gabor fits exactly and reports the map"; fi
 expect_fail "--gabor-scales 0" 2 "--gabor-scales" fit --data "mnist:$good" "${D[@]}" \
   --features gabor --gabor-scales 0
@@ -226,15 +228,11 @@ RC=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:100 
 run "${RC[@]}" --out "$work/out-rc/run.json" --save-model "$work/out-rc/a.npy"
 rc1=$rc
 run "${RC[@]}" --randconv-block 64 --save-model "$work/out-rc/b.npy"
+why=$(feature_report_bad "$work/out-rc/run.json" \
+  "randconv(F=100,k=6,patches,bias=0.5,zca=0.1,pool=2)" 800)
 if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
   fail "randconv: exit $rc1/$rc: $(head -c 300 "$work/stderr")"
-elif ! grep -q '"features": "randconv(F=100,k=6,patches,bias=0.5,zca=0.1,pool=2)"' \
-    "$work/out-rc/run.json"; then
-  fail "randconv: the JSON report does not name the feature map"
-elif ! grep -q '"d": 800' "$work/out-rc/run.json"; then
-  fail "randconv: expected 800 features (2 * 2^2 * 100)"
-elif ! grep -q '"train_error": 0,' "$work/out-rc/run.json"; then
-  fail "randconv: not an exact fit"
+elif [ -n "$why" ]; then fail "randconv: $why"
 elif ! cmp -s "$work/out-rc/a.npy" "$work/out-rc/b.npy"; then
   fail "randconv: --randconv-block 64 changed alpha"
 else ok "randconv: fits exactly, reports the map, same alpha for another block size"; fi

@@ -113,22 +113,36 @@ int cli_check_outputs(const char *prog, ...)
   return rc;
 }
 
-int cli_double_list(const char *flag, const char *s, size_t max, double *out, size_t *count)
+int cli_list(const char *flag, const char *s,
+             int (*one)(const char *flag, const char *item, void *ctx), void *ctx)
 {
   char buf[1024];
-  *count = 0;
   if (!*s || strlen(s) >= sizeof buf) {
-    mn_error_set(MN_ERR_ARG, "%s '%s': expected a comma-separated list of numbers", flag, s);
+    mn_error_set(MN_ERR_ARG, "%s '%s': expected a comma-separated list", flag, s);
     return -1;
   }
   strcpy(buf, s);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save)) {
-    if (*count == max) {
-      mn_error_set(MN_ERR_ARG, "%s: at most %zu values", flag, max);
-      return -1;
-    }
-    if (cli_double(flag, tok, &out[(*count)++])) return -1;
-  }
+       tok = strtok_r(NULL, ",", &save))
+    if (one(flag, tok, ctx)) return -1;
   return 0;
+}
+
+typedef struct { size_t max, *count; double *out; } double_list;
+
+static int one_double(const char *flag, const char *item, void *ctx)
+{
+  double_list *l = ctx;
+  if (*l->count == l->max) {
+    mn_error_set(MN_ERR_ARG, "%s: at most %zu values", flag, l->max);
+    return -1;
+  }
+  return cli_double(flag, item, &l->out[(*l->count)++]);
+}
+
+int cli_double_list(const char *flag, const char *s, size_t max, double *out, size_t *count)
+{
+  double_list l = {max, count, out};
+  *count = 0;
+  return cli_list(flag, s, one_double, &l);
 }

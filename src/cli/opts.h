@@ -15,6 +15,10 @@ int cli_double(const char *flag, const char *s, double *out);
 int cli_size(const char *flag, const char *s, size_t *out);
 int cli_int(const char *flag, const char *s, int *out);
 int cli_u64(const char *flag, const char *s, unsigned long long *out);
+/* Splits a non-empty comma-separated list and hands each item to one(); -1
+ * (message recorded) on a bad list or the first item one() rejects. */
+int cli_list(const char *flag, const char *s,
+             int (*one)(const char *flag, const char *item, void *ctx), void *ctx);
 /* A comma-separated list of at most max numbers into out[0 .. *count). */
 int cli_double_list(const char *flag, const char *s, size_t max, double *out, size_t *count);
 

@@ -46,24 +46,9 @@ void cli_sweep_help(FILE *f)
   cli_common_help_tail(f);
 }
 
-/* Splits a comma list and hands each item to `one`; -1 on a bad item. */
-static int parse_list(const char *flag, const char *s, sweep_args *a,
-                      int (*one)(const char *flag, const char *item, sweep_args *a))
+static int one_level(const char *flag, const char *item, void *ctx)
 {
-  char buf[1024];
-  if (strlen(s) >= sizeof buf || !*s) {
-    mn_error_set(MN_ERR_ARG, "%s '%s': expected a comma-separated list", flag, s);
-    return -1;
-  }
-  strcpy(buf, s);
-  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save))
-    if (one(flag, tok, a)) return -1;
-  return 0;
-}
-
-static int one_level(const char *flag, const char *item, sweep_args *a)
-{
+  sweep_args *a = ctx;
   double p;
   if (cli_double(flag, item, &p)) return -1;
   if (!(p >= 0 && p <= 1)) {
@@ -78,8 +63,9 @@ static int one_level(const char *flag, const char *item, sweep_args *a)
   return 0;
 }
 
-static int one_mode(const char *flag, const char *item, sweep_args *a)
+static int one_mode(const char *flag, const char *item, void *ctx)
 {
+  sweep_args *a = ctx;
   mn_transform t;
   if (mn_transform_parse_inputs(item, &t)) {
     mn_error_set(MN_ERR_ARG, "%s '%s': expected true, shuffled, random or gaussian", flag, item);
@@ -106,10 +92,10 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
       if (r < 0) return 2;
     } else if ((r = cli_flag(argc, argv, &i, "--corrupt", &v)) != 0) {
       a->nlevels = 0;
-      if (r < 0 || parse_list("--corrupt", v, a, one_level)) return 2;
+      if (r < 0 || cli_list("--corrupt", v, one_level, a)) return 2;
     } else if ((r = cli_flag(argc, argv, &i, "--inputs-list", &v)) != 0) {
       a->nmodes = 0;
-      if (r < 0 || parse_list("--inputs-list", v, a, one_mode)) return 2;
+      if (r < 0 || cli_list("--inputs-list", v, one_mode, a)) return 2;
     } else if ((r = cli_flag(argc, argv, &i, "--out", &v)) != 0) {
       if (r < 0) return 2;
       a->out = v;

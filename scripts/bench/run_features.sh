@@ -31,10 +31,11 @@ for p in sys.argv[1:]:
     r = json.load(open(p))
     t = r["timings"]
     tot = t["total"]
-    if not tot:
+    name = p.rsplit("/", 1)[-1]
+    if "features" not in t:  # reports from before feature timing was recorded
+        print(f"{name:44s} {'n/a':>9s}")
         continue
     rest = tot - t["features"] - t["gram"] - t["factor"]
-    name = p.rsplit("/", 1)[-1]
     print(f"{name:44s} {t['features']/tot:9.1%} {t['gram']/tot:7.1%} {t['factor']/tot:7.1%}"
           f" {rest/tot:7.1%} {tot:9.1f}")
 PY

@@ -25,10 +25,11 @@
  * phi[f · 2 pool^2 + s · pool^2 + q], s = 0 for max(0, z - b), 1 for
  * max(0, -z - b), q = region (row band · pool + column band).
  *
- * Steps 1-2 are one double-precision GEMM per batch of 16 images and chunk
+ * Steps 1-2 are one double-precision GEMM per batch of 8 images and block
  * of filters (im2col patches × the filters with whitening and mean removal
  * folded in: z_f = (w'_f . p) / s(p) - w_f . Z m, w'_f = Z w_f minus its
- * mean); everything is in double.
+ * mean); everything is in double.  Batches run on as many threads as BLAS
+ * has (BLAS single-threaded meanwhile), each image's work on one thread.
  *
  * Determinism: the features of one image depend only on the seed, the
  * options and the training images used for whitening; Gram sums run over

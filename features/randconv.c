@@ -27,6 +27,7 @@
 #include "minnorm/randconv.h"
 #include "minnorm/rng.h"
 #include "minnorm/sysinfo.h"
+#include "zca.h"
 
 /* Images per convolution GEMM.  Partial batches are padded with zero
  * patches, so every GEMM has the same shape and an image's features do not
@@ -137,16 +138,23 @@ static void get_patch(const mn_randconv *rc, const double *img, size_t r, size_t
     memcpy(out + dr * kc, img + ((r + dr) * rc->w + c) * rc->ch, kc * sizeof *out);
 }
 
-/* Contrast normalization in place: (p - mean) / sqrt(var + RC_CONTRAST),
- * var with the n-1 normalization (as Coates & Ng's MATLAB var). */
-static void normalize_patch(size_t p, double *v)
+/* 1 / sqrt(var(v) + RC_CONTRAST) for a patch of p values (var with the n-1
+ * normalization, as Coates & Ng's MATLAB var); *mean receives its mean. */
+static double contrast_scale(size_t p, const double *v, double *mean)
 {
   double mu = 0, var = 0;
   for (size_t j = 0; j < p; j++) mu += v[j];
   mu /= (double)p;
   for (size_t j = 0; j < p; j++) var += (v[j] - mu) * (v[j] - mu);
   var = p > 1 ? var / (double)(p - 1) : 0;
-  double is = 1.0 / sqrt(var + RC_CONTRAST);
+  *mean = mu;
+  return 1.0 / sqrt(var + RC_CONTRAST);
+}
+
+/* Contrast normalization in place: (p - mean) / sqrt(var + RC_CONTRAST). */
+static void normalize_patch(size_t p, double *v)
+{
+  double mu, is = contrast_scale(p, v, &mu);
   for (size_t j = 0; j < p; j++) v[j] = (v[j] - mu) * is;
 }
 
@@ -159,108 +167,13 @@ static void random_patch(const mn_randconv *rc, const mn_dataset *ds, mn_rng *g,
   normalize_patch(rc->p, v);
 }
 
-/* Eigen-decomposition of the symmetric p × p matrix A (column-major, both
- * triangles; destroyed) by cyclic Jacobi rotations: ev receives the
- * eigenvalues, V (p × p) the eigenvectors as columns.  Plain loops, so the
- * result has the same bits whatever BLAS and thread count (LAPACK's dsyev
- * through OpenBLAS does not); p <= a few hundred here. */
-static void jacobi_eig(size_t p, double *A, double *ev, double *V)
-{
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) V[i + j * p] = i == j;
-  for (int sweep = 0; sweep < 100; sweep++) {
-    double off = 0, tot = 0;
-    for (size_t j = 0; j < p; j++)
-      for (size_t i = 0; i < p; i++) {
-        double a2 = A[i + j * p] * A[i + j * p];
-        tot += a2;
-        if (i != j) off += a2;
-      }
-    if (!(off > 1e-30 * tot)) break;
-    for (size_t q = 1; q < p; q++)
-      for (size_t r = 0; r < q; r++) {
-        double apq = A[r + q * p];
-        if (apq == 0) continue;
-        double app = A[r + r * p], aqq = A[q + q * p];
-        double theta = (aqq - app) / (2 * apq);
-        double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
-        double c = 1 / sqrt(t * t + 1), sn = t * c;
-        for (size_t k = 0; k < p; k++) { /* columns r, q */
-          double akr = A[k + r * p], akq = A[k + q * p];
-          A[k + r * p] = c * akr - sn * akq;
-          A[k + q * p] = sn * akr + c * akq;
-        }
-        for (size_t k = 0; k < p; k++) { /* rows r, q */
-          double ark = A[r + k * p], aqk = A[q + k * p];
-          A[r + k * p] = c * ark - sn * aqk;
-          A[q + k * p] = sn * ark + c * aqk;
-        }
-        for (size_t k = 0; k < p; k++) {
-          double vkr = V[k + r * p], vkq = V[k + q * p];
-          V[k + r * p] = c * vkr - sn * vkq;
-          V[k + q * p] = sn * vkr + c * vkq;
-        }
-      }
-  }
-  for (size_t j = 0; j < p; j++) ev[j] = A[j + j * p];
-}
+/* The whitening's sample: a random normalized patch of a random image. */
+typedef struct { const mn_randconv *rc; const mn_dataset *ds; mn_rng *g; } patch_draw;
 
-/* Mean m (p) and whitening Z (p × p, symmetric) from random patches, all
- * in plain loops (see jacobi_eig). */
-static mn_status whitening(const mn_randconv *rc, const mn_dataset *ds, mn_rng *g,
-                           double *m, double *Z)
+static void draw_patch(void *ctx, double *v)
 {
-  const size_t p = rc->p, S = rc->o.whiten_samples;
-  double *v = malloc(p * sizeof *v), *cov = calloc(p * p, sizeof *cov);
-  double *ev = malloc(p * sizeof *ev), *V = malloc(p * p * sizeof *V);
-  mn_status s = MN_OK;
-  if (!v || !cov || !ev || !V) {
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the patch whitening");
-    goto done;
-  }
-  /* Uncentred second moments (lower triangle), then subtract m m^T. */
-  memset(m, 0, p * sizeof *m);
-  for (size_t t = 0; t < S; t++) {
-    random_patch(rc, ds, g, v);
-    for (size_t j = 0; j < p; j++) {
-      m[j] += v[j];
-      for (size_t i = j; i < p; i++) cov[i + j * p] += v[i] * v[j];
-    }
-  }
-  for (size_t j = 0; j < p; j++) m[j] /= (double)S;
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j; i < p; i++) {
-      double c = (cov[i + j * p] - (double)S * m[i] * m[j]) / (double)(S - 1);
-      cov[i + j * p] = cov[j + i * p] = c;
-    }
-  jacobi_eig(p, cov, ev, V);
-  /* Z = V diag(1/sqrt(ev + eps)) V^T; eigenvalues clamped at 0. */
-  for (size_t j = 0; j < p; j++) ev[j] = 1.0 / sqrt((ev[j] > 0 ? ev[j] : 0) + rc->o.zca_eps);
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) {
-      double z = 0;
-      for (size_t k = 0; k < p; k++) z += V[i + k * p] * ev[k] * V[j + k * p];
-      Z[i + j * p] = z;
-    }
-  /* Exactly symmetric. */
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = j + 1; i < p; i++) Z[j + i * p] = Z[i + j * p];
-done:
-  free(v);
-  free(cov);
-  free(ev);
-  free(V);
-  return s;
-}
-
-/* y = Z x for the symmetric p × p Z (plain loops). */
-static void symv(size_t p, const double *Z, const double *x, double *y)
-{
-  for (size_t i = 0; i < p; i++) {
-    double t = 0;
-    for (size_t j = 0; j < p; j++) t += Z[i + j * p] * x[j];
-    y[i] = t;
-  }
+  const patch_draw *d = ctx;
+  random_patch(d->rc, d->ds, d->g, v);
 }
 
 static double nrm2(size_t p, const double *x)
@@ -324,14 +237,15 @@ mn_status mn_randconv_create(const mn_randconv_opts *o, const mn_dataset *train,
 
   mn_rng g;
   mn_rng_seed(&g, o->seed, MN_STREAM_RANDCONV);
-  MN_TRY_GOTO(s, whitening(rc, train, &g, m, Z), done);
+  patch_draw pd = {rc, train, &g};
+  MN_TRY_GOTO(s, mn_zca_estimate(p, o->whiten_samples, draw_patch, &pd, o->zca_eps, m, Z), done);
   for (size_t f = 0; f < F; f++) {
     /* A unit vector in the whitened space... */
     double nrm = 0;
     if (o->source == MN_RANDCONV_PATCHES) {
       random_patch(rc, train, &g, v);
       for (size_t j = 0; j < p; j++) v[j] -= m[j];
-      symv(p, Z, v, u);
+      mn_zca_symv(p, Z, v, u);
       nrm = nrm2(p, u);
     }
     if (o->source == MN_RANDCONV_GAUSSIAN || !(nrm > 0)) {
@@ -342,7 +256,7 @@ mn_status mn_randconv_create(const mn_randconv_opts *o, const mn_dataset *train,
     memcpy(rc->dir + f * p, u, p * sizeof *u);
     /* ...folded through the whitening (w' = Z w), offset w'.m, and the
      * contrast normalization's mean removal (w' minus its mean). */
-    symv(p, Z, u, wz);
+    mn_zca_symv(p, Z, u, wz);
     double mean = 0, offset = 0;
     for (size_t j = 0; j < p; j++) {
       mean += wz[j];
@@ -426,12 +340,8 @@ static void im2col(const mn_randconv *rc, const double *img, double *P, double *
       size_t pos = r * rc->C + c;
       double *v = P + pos * p;
       get_patch(rc, img, r, c, v);
-      double mu = 0, var = 0;
-      for (size_t j = 0; j < p; j++) mu += v[j];
-      mu /= (double)p;
-      for (size_t j = 0; j < p; j++) var += (v[j] - mu) * (v[j] - mu);
-      var = p > 1 ? var / (double)(p - 1) : 0;
-      inv_s[pos] = 1.0 / sqrt(var + RC_CONTRAST);
+      double mu;
+      inv_s[pos] = contrast_scale(p, v, &mu);
     }
 }
 
@@ -557,12 +467,6 @@ mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
   if (!s) features_parallel(rc, n, x, f0, f1, out, ldo, w, T);
   if (!s) scratch_free(T, w);
   return s;
-}
-
-size_t mn_randconv_gram_scratch(const mn_randconv *rc, size_t n_images)
-{
-  size_t nf = rc->o.block < rc->o.filters ? rc->o.block : rc->o.filters;
-  return n_images * 2 * rc->P * nf * sizeof(double) + scratch_bytes(rc);
 }
 
 mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,

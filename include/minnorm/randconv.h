@@ -137,8 +137,4 @@ void mn_randconv_kernel_source(const mn_randconv *rc, const mn_dataset *train,
                                const mn_dataset *test, mn_randconv_fit_ctx *ctx,
                                mn_kernel_source *src);
 
-/* Bytes mn_randconv_gram allocates for n + m images (the feature block and
- * the convolution scratch). */
-size_t mn_randconv_gram_scratch(const mn_randconv *rc, size_t n_images);
-
 #endif

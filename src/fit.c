@@ -74,16 +74,32 @@ static size_t bytes_for(mn_solver_kind kind, size_t n, size_t c)
   }
 }
 
-/* Largest n for which solver `kind` fits in `avail` bytes (bisection). */
-static size_t max_n_for(mn_solver_kind kind, size_t c, size_t avail)
+/* Largest n <= hi with need(n, ctx) <= avail (bisection; need grows with n). */
+static size_t largest_n(size_t (*need)(size_t n, const void *ctx), const void *ctx,
+                        size_t avail, size_t hi)
 {
-  size_t lo = 0, hi = 1u << 22;
+  size_t lo = 0;
   while (lo < hi) {
     size_t mid = lo + (hi - lo + 1) / 2;
-    if (bytes_for(kind, mid, c) <= avail) lo = mid;
+    if (need(mid, ctx) <= avail) lo = mid;
     else hi = mid - 1;
   }
   return lo;
+}
+
+typedef struct { mn_solver_kind kind; size_t c; } plan_need;
+
+static size_t plan_bytes(size_t n, const void *ctx)
+{
+  const plan_need *p = ctx;
+  return bytes_for(p->kind, n, p->c);
+}
+
+/* Largest n for which solver `kind` fits in `avail` bytes. */
+static size_t max_n_for(mn_solver_kind kind, size_t c, size_t avail)
+{
+  plan_need pn = {kind, c};
+  return largest_n(plan_bytes, &pn, avail, 1u << 22);
 }
 
 /* "use --n N or less" with the largest N that fits (for auto: under any of
@@ -434,9 +450,13 @@ fail:
 
 /* ---- kernel sources (kernels given by their entries) ------------------- */
 
-static size_t source_bytes(mn_solver_kind kind, const mn_kernel_source *src, size_t n)
+typedef struct { mn_solver_kind kind; const mn_kernel_source *src; } source_need;
+
+static size_t source_bytes(size_t n, const void *ctx)
 {
-  return bytes_for(kind, n, src->c) + src->m * n * sizeof(double) + src->scratch_fixed +
+  const source_need *sn = ctx;
+  const mn_kernel_source *src = sn->src;
+  return bytes_for(sn->kind, n, src->c) + src->m * n * sizeof(double) + src->scratch_fixed +
          src->scratch_per_sample * (n + src->m);
 }
 
@@ -492,14 +512,10 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
   res->n_test = m;
   res->test_error = NAN;
   const size_t avail = o->max_memory ? o->max_memory : mn_mem_available();
-  const size_t need = source_bytes(kind, src, n);
+  const source_need sn = {kind, src};
+  const size_t need = source_bytes(n, &sn);
   if (avail && need > avail) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo + 1) / 2;
-      if (source_bytes(kind, src, mid) <= avail) lo = mid;
-      else hi = mid - 1;
-    }
+    const size_t lo = largest_n(source_bytes, &sn, avail, n);
     char b[32], have[32];
     mn_format_bytes(need, b, sizeof b);
     mn_format_bytes(avail, have, sizeof have);

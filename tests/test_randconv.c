@@ -147,10 +147,9 @@ static void test_features_vs_naive(void)
   }
 }
 
-/* Z must be symmetric, and whiten: Z (C + eps I) Z = I for the covariance C
- * it was built from.  We cannot see the sampled C, but Z^-2 - eps I must be
- * a covariance: symmetric positive semidefinite.  Check Z's symmetry and
- * that x^T (Z^-2) x >= eps ||x||^2 via the eigenvalues of Z (<= 1/sqrt(eps)). */
+/* Z = V (S + eps I)^(-1/2) V^T must be exactly symmetric and positive with
+ * every eigenvalue in (0, 1/sqrt(eps)] whatever the sampled covariance;
+ * the largest is found by power iteration. */
 static void test_whitening(void)
 {
   mn_dataset *ds = images(40, 10, 10, 3, 7);

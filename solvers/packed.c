@@ -163,19 +163,17 @@ mn_status mn_pmat_gram_build(const mn_kernel *k, size_t d, const double *x,
     const size_t rows = n - c0;
     if (pm->prec == MN_PREC_DOUBLE) {
       double *A = P;
-      mn_kernel_tile(k, rows, w, d, x + c0 * d, sq + c0, x + c0 * d, sq + c0, A, ld);
-      for (size_t j = 0; j < w; j++) A[j + j * ld] = mn_kernel_diag(k, sq[c0 + j]) + lambda;
+      mn_kernel_block(k, d, rows, x + c0 * d, sq + c0, c0, NULL, w, x + c0 * d, sq + c0, c0,
+                      lambda, A, ld);
     } else {
       float *A = P;
       for (size_t r0 = 0; r0 < rows; r0 += rows_blk) {
         size_t m = rows - r0 < rows_blk ? rows - r0 : rows_blk;
-        mn_kernel_tile(k, m, w, d, x + (c0 + r0) * d, sq + c0 + r0, x + c0 * d, sq + c0,
-                       scratch, m);
+        mn_kernel_block(k, d, m, x + (c0 + r0) * d, sq + c0 + r0, c0 + r0, NULL, w, x + c0 * d,
+                        sq + c0, c0, lambda, scratch, m);
         for (size_t j = 0; j < w; j++)
           for (size_t i = 0; i < m; i++) A[r0 + i + j * ld] = (float)scratch[i + j * m];
       }
-      for (size_t j = 0; j < w; j++)
-        A[j + j * ld] = (float)(mn_kernel_diag(k, sq[c0 + j]) + lambda);
     }
     double left = (double)(n - c0 - w);
     mn_progress_update(progress, (double)n * n / 2 - left * left / 2);
@@ -193,18 +191,25 @@ mn_status mn_pmat_potrf(mn_pmat *pm, mn_progress *progress)
 mn_status mn_pmat_potrs(const mn_pmat *pm, size_t c, double *B, size_t ldb)
 {
   if (pm->n == 0 || c == 0) return MN_OK;
+  float *ws = NULL;
+  if (pm->prec == MN_PREC_SINGLE && !(ws = malloc(pm->n * c * sizeof *ws)))
+    return mn_error_set(MN_ERR_NOMEM, "potrs: out of memory");
+  mn_pmat_potrs_ws(pm, c, B, ldb, ws);
+  free(ws);
+  return MN_OK;
+}
+
+void mn_pmat_potrs_ws(const mn_pmat *pm, size_t c, double *B, size_t ldb, float *Bs)
+{
+  if (pm->n == 0 || c == 0) return;
   if (pm->prec == MN_PREC_DOUBLE) {
     d_potrs(pm, c, B, ldb);
-    return MN_OK;
+    return;
   }
   const size_t n = pm->n;
-  float *Bs = malloc(n * c * sizeof *Bs);
-  if (!Bs) return mn_error_set(MN_ERR_NOMEM, "potrs: out of memory");
   for (size_t k = 0; k < c; k++)
     for (size_t i = 0; i < n; i++) Bs[i + k * n] = (float)B[i + k * ldb];
   s_potrs(pm, c, Bs, n);
   for (size_t k = 0; k < c; k++)
     for (size_t i = 0; i < n; i++) B[i + k * ldb] = Bs[i + k * n];
-  free(Bs);
-  return MN_OK;
 }

@@ -1,6 +1,6 @@
-/* minnorm — solver options and dispatch, and products with a K whose lower
- * triangle has been consumed by a factorization but whose upper mirror and
- * saved diagonal remain. */
+/* minnorm — solver options and dispatch for a dense K, and the restore of a
+ * K whose lower triangle a factorization consumed from its upper mirror
+ * (products with such a K: the dense kernel operator, op.h). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 
 mn_solver_opts mn_solver_opts_default(void)
 {
-  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0, 0.0, 0, NULL};
+  mn_solver_opts o = {MN_SOLVER_AUTO, 0.0, 0.0, 0.0, 0, MN_MIXED_K_AUTO, NULL};
   return o;
 }
 
@@ -21,6 +21,7 @@ const char *mn_solver_opts_check(const mn_solver_opts *o)
     return "--lambda must be a number >= 0";
   if (!(o->rcond >= 0) || o->rcond >= 1) return "--rcond must be in [0, 1)";
   if (!(o->tol >= 0) || o->tol >= 1) return "--tol must be in [0, 1)";
+  if ((unsigned)o->mixed_k > MN_MIXED_K_DATA) return "--mixed-k: expected auto, stored or data";
   return NULL;
 }
 
@@ -39,6 +40,24 @@ mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind)
       return MN_OK;
     }
   return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg, packed, mixed)",
+                      name ? name : "");
+}
+
+static const char *const mixed_k_names[] = {"auto", "stored", "data"};
+
+const char *mn_mixed_k_name(int mixed_k)
+{
+  return (unsigned)mixed_k <= MN_MIXED_K_DATA ? mixed_k_names[mixed_k] : "unknown";
+}
+
+mn_status mn_mixed_k_parse(const char *name, int *mixed_k)
+{
+  for (int i = 0; i <= MN_MIXED_K_DATA; i++)
+    if (name && strcmp(name, mixed_k_names[i]) == 0) {
+      *mixed_k = i;
+      return MN_OK;
+    }
+  return mn_error_set(MN_ERR_ARG, "--mixed-k '%s': expected auto, stored or data",
                       name ? name : "");
 }
 
@@ -102,20 +121,6 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
 }
 
 double mn_cg_tol(const mn_solver_opts *o) { return o->tol > 0 ? o->tol : 1e-6; }
-
-void mn_symv_mirror(size_t n, const double *K, size_t ldk, const double *diagK,
-                    size_t c, const double *X, double *R)
-{
-  if (n == 0 || c == 0) return;
-  /* dsymm reads the upper triangle and the (overwritten) diagonal; correct
-   * the diagonal's contribution afterwards. */
-  cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, (int)n, (int)c, 1.0, K, (int)ldk,
-              X, (int)n, 0.0, R, (int)n);
-  for (size_t i = 0; i < n; i++) {
-    double fix = diagK[i] - K[i + i * ldk];
-    for (size_t k = 0; k < c; k++) R[i + k * n] += fix * X[i + k * n];
-  }
-}
 
 void mn_mirror_restore(size_t n, double *K, size_t ldk, const double *diagK)
 {

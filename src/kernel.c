@@ -122,3 +122,22 @@ void mn_kernel_map_inner(const mn_kernel *k, size_t m, size_t nb, const double *
       for (size_t i = 0; i < m; i++) C[i + j * ldc] *= -2.0;
   map_tile(k, m, nb, sqa, sqb, C, ldc);
 }
+
+void mn_kernel_block(const mn_kernel *k, size_t d, size_t m, const double *A,
+                     const double *sqa, size_t i0, const size_t *ia, size_t nb,
+                     const double *B, const double *sqb, size_t j0, double lambda,
+                     double *C, size_t ldc)
+{
+  mn_kernel_tile(k, m, nb, d, A, sqa, B, sqb, C, ldc);
+  if (ia) {
+    for (size_t r = 0; r < m; r++)
+      if (ia[r] >= j0 && ia[r] - j0 < nb)
+        C[r + (ia[r] - j0) * ldc] = mn_kernel_diag(k, sqa[r]) + lambda;
+    return;
+  }
+  if (i0 == MN_ROWS_FOREIGN) return;
+  /* The global diagonal inside this block: g in [i0, i0+m) and [j0, j0+nb). */
+  size_t lo = i0 > j0 ? i0 : j0, hi = i0 + m < j0 + nb ? i0 + m : j0 + nb;
+  for (size_t g = lo; g < hi; g++)
+    C[(g - i0) + (g - j0) * ldc] = mn_kernel_diag(k, sqa[g - i0]) + lambda;
+}

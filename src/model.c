@@ -46,7 +46,8 @@ mn_status mn_model_predict_progress(const mn_model *mdl, size_t m, const double 
     size_t mb = r0 + blk < m ? blk : m - r0;
     const double *zb = z + r0 * d;
     mn_kernel_row_norms(mb, d, zb, sqz);
-    mn_kernel_tile(&mdl->kernel, mb, n, d, zb, sqz, mdl->x, mdl->sq, T, mb);
+    mn_kernel_block(&mdl->kernel, d, mb, zb, sqz, MN_ROWS_FOREIGN, NULL, n, mdl->x, mdl->sq, 0,
+                    0.0, T, mb);
     if (n)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mb, (int)c, (int)n,
                   1.0, T, (int)mb, mdl->alpha, (int)n, 0.0, S, (int)mb);

@@ -123,10 +123,12 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   if (r->solve.used == MN_SOLVER_MIXED) {
     const mn_mixed_info *m = &r->mixed;
     fprintf(f,
-            "  \"mixed\": {\"refinement_steps\": %zu, \"pcg_steps\": %zu, "
-            "\"switched_to_pcg\": %s, \"converged\": %s, \"backward_error\": ",
-            m->refine_steps, m->pcg_steps, m->switched_to_pcg ? "true" : "false",
-            m->converged ? "true" : "false");
+            "  \"mixed\": {\"stored_k\": %s, \"refinement_steps\": %zu, \"pcg_steps\": %zu, "
+            "\"switched_to_pcg\": %s, \"single_factor_failed\": %s, "
+            "\"fell_back_to_double\": %s, \"converged\": %s, \"backward_error\": ",
+            m->stored_k ? "true" : "false", m->refine_steps, m->pcg_steps,
+            m->switched_to_pcg ? "true" : "false", m->single_failed ? "true" : "false",
+            m->fell_back ? "true" : "false", m->converged ? "true" : "false");
     json_num(f, m->backward_error);
     fputs("},\n", f);
   }
@@ -223,9 +225,10 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
     fprintf(f, ", %zu iterations%s", r->solve.iters,
             r->solve.converged ? "" : " (NOT converged)");
   if (r->solve.used == MN_SOLVER_MIXED)
-    fprintf(f, ", %zu refinement + %zu PCG steps%s, backward error %.1e", r->mixed.refine_steps,
-            r->mixed.pcg_steps, r->mixed.converged ? "" : " (NOT converged)",
-            r->mixed.backward_error);
+    fprintf(f, " (K %s), %zu refinement + %zu PCG steps%s%s, backward error %.1e",
+            r->mixed.stored_k ? "kept in double" : "from the data", r->mixed.refine_steps,
+            r->mixed.pcg_steps, r->mixed.fell_back ? ", then the double factorization" : "",
+            r->mixed.converged ? "" : " (NOT converged)", r->mixed.backward_error);
   fputc('\n', f);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))

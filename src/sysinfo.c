@@ -88,6 +88,14 @@ size_t mn_mem_available(void)
   return avail;
 }
 
+size_t mn_mem_budget(size_t requested, unsigned share)
+{
+  size_t avail = mn_mem_available();
+  if (avail && share > 1) avail /= share;
+  if (!avail) return requested;
+  return requested && requested < avail ? requested : avail;
+}
+
 size_t mn_mem_peak_rss(void)
 {
   struct rusage ru;

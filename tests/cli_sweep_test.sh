@@ -211,9 +211,9 @@ ntest=$((ntest + 1))
 mem=$work/mem
 mkdir -p "$mem"
 run fit --data "mnist:$tiny" --n 60 --n-test 30 --quiet --out "$mem/unl.json"
-if [ "$rc" -eq 0 ] && [ "$(json_field "$mem/unl.json" solver)" = chol ] &&
+if [ "$rc" -eq 0 ] && [ "$(json_field "$mem/unl.json" solver)" = mixed ] &&
    [ "$(json_field "$mem/unl.json" solver_requested)" = auto ]; then
-  ok "no memory limit: auto chooses chol"
+  ok "no memory limit: auto chooses mixed with K kept in double"
 else
   fail "no memory limit: exit $rc, solver $(json_field "$mem/unl.json" solver 2>/dev/null)"
 fi
@@ -253,24 +253,27 @@ else
   fi
 fi
 
-# n = 1600: the dense, packed and mixed needs are in decreasing order, so
-# limits at each need select each solver.
+# n = 1600: the needs of mixed with K kept in double, packed, and mixed with
+# K from the data are in decreasing order, so limits at each need select
+# each route in auto's order.
 big=$work/big
 gendata "$big" 1600 20
 declare -A needb
 while read -r k v; do needb[$k]=$v; done < <("$planh" 1600 10)
-for k in chol packed mixed; do
+for k in mixed-stored packed mixed; do
   ntest=$((ntest + 1))
   MINNORM_MEMORY_LIMIT=${needb[$k]} run fit --data "mnist:$big" --n 1600 --n-test 20 --quiet \
       --out "$mem/$k.json"
   got=$(json_field "$mem/$k.json" solver 2>/dev/null)
-  if [ "$rc" -eq 0 ] && [ "$got" = "$k" ] &&
-     "$py" - "$mem/$k.json" <<'PY'
+  if [ "$rc" -eq 0 ] && [ "$got" = "${k%-stored}" ] &&
+     "$py" - "$mem/$k.json" "$k" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["train_error"] == 0 and d["relative_residual"] < 1e-10, d
 if d["solver"] == "mixed":
-    assert d["mixed"]["converged"] is True and d["mixed"]["refinement_steps"] >= 1, d["mixed"]
+    m = d["mixed"]
+    assert m["converged"] is True and m["refinement_steps"] >= 1, m
+    assert m["stored_k"] is (sys.argv[2] == "mixed-stored"), m
 PY
   then ok "MINNORM_MEMORY_LIMIT=${needb[$k]} at n = 1600: auto chooses $k"
   else fail "MINNORM_MEMORY_LIMIT=${needb[$k]} at n = 1600: exit $rc, solver '$got' (expected $k): $(head -c 300 "$work/stderr")"; fi

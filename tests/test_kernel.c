@@ -367,71 +367,6 @@ static void test_subblocks(void) {
   free(sq);
 }
 
-/* mn_kernel_symm_apply: R = (K + lambda I) X from the data, against the naive
- * kernel matrix; scaled error ||R - R_ref||_F / (||K + lambda I||_F ||X||_F eps),
- * and the absolute row sums. */
-static void check_apply(const mn_kernel *k, size_t n, size_t d, const double *x, double lambda,
-                        size_t c) {
-  double *sq = malloc((n + 1) * sizeof *sq), *K = malloc((n * n + 1) * sizeof *K),
-         *X = malloc((n * c + 1) * sizeof *X), *R = malloc((n * c + 1) * sizeof *R),
-         *Rr = malloc((n * c + 1) * sizeof *Rr), *ra = malloc((n + 1) * sizeof *ra);
-  tu_rng r = tu_rng_seed(n + 31 * c);
-  tu_fill_normal(&r, n * c, X);
-  mn_kernel_row_norms(n, d, x, sq);
-  tu_gram_ref(k, n, d, x, K);
-  for (size_t i = 0; i < n; ++i) K[i + i * n] += lambda;
-  tu_matmul(n, n, c, K, n, X, n, Rr, n);
-  for (size_t i = 0; i < n * c; ++i) R[i] = NAN;
-  for (size_t i = 0; i < n; ++i) ra[i] = NAN;
-  mn_status s = mn_kernel_symm_apply(k, n, d, x, sq, lambda, c, X, R, ra);
-  char name[128];
-  cfg_name(k, name, sizeof name);
-  TU_CHECK(s == MN_OK, "symm_apply %s n=%zu: %s", name, n, mn_error_message());
-  if (s == MN_OK && n > 0) {
-    for (size_t i = 0; i < n * c; ++i) Rr[i] -= R[i];
-    double e = tu_fro(n, c, Rr, n) / (tu_fro(n, n, K, n) * tu_fro(n, c, X, n) * DBL_EPSILON);
-    TU_CHECK(e < 100, "symm_apply %s n=%zu c=%zu lambda %g: scaled error %g", name, n, c, lambda,
-             e);
-    double worst = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double sum = 0;
-      for (size_t j = 0; j < n; ++j) sum += fabs(K[i + j * n]);
-      double rel = fabs(ra[i] - sum) / sum;
-      if (!(rel <= worst)) worst = rel;
-    }
-    TU_CHECK(worst <= 1e-12, "symm_apply %s n=%zu: row sums off by %g (relative)", name, n, worst);
-  }
-  /* rowabs may be NULL. */
-  if (n > 0) {
-    CU_ASSERT_EQUAL(mn_kernel_symm_apply(k, n, d, x, sq, lambda, c, X, R, NULL), MN_OK);
-  }
-  free(sq);
-  free(K);
-  free(X);
-  free(R);
-  free(Rr);
-  free(ra);
-}
-
-static void test_symm_apply(void) {
-  size_t d = 9;
-  tu_rng r = tu_rng_seed(88);
-  double *x = malloc(2100 * d * sizeof *x);
-  tu_fill_normal(&r, 2100 * d, x);
-  static const size_t ns[] = {0, 1, 2, 5, 257, 600};
-  for (int cf = 0; cf < NCFG; ++cf) {
-    mn_kernel k = cfg(cf, d);
-    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; ++t) {
-      check_apply(&k, ns[t], d, x, 0.0, 3);
-      if (ns[t] == 257) check_apply(&k, ns[t], d, x, 0.3, 1);
-    }
-  }
-  /* More rows than one scratch block (2048) and several panels. */
-  mn_kernel g = cfg(0, d);
-  check_apply(&g, 2100, d, x, 0.0, 2);
-  free(x);
-}
-
 int main(void) {
   static const tu_test params[] = {{"default and check", test_default_and_check},
                                    {"kind parse", test_kind_parse},
@@ -443,7 +378,6 @@ int main(void) {
                                   {NULL, NULL}};
   static const tu_test gram[] = {{"gram vs naive", test_gram},
                                  {"gram duplicate rows", test_gram_duplicates},
-                                 {"symm_apply vs naive", test_symm_apply},
                                  {NULL, NULL}};
   static const tu_suite suites[] = {
       {"kernel params", params}, {"kernel tiles", tiles}, {"gram", gram}, {NULL, NULL}};

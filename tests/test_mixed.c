@@ -92,11 +92,16 @@ typedef struct {
   int32_t *pred;
 } run;
 
+/* Mixed runs take the route this says: 1 = K kept in double (what an
+ * unlimited budget gives), 0 = K from the data (--mixed-k data). */
+static int g_stored = 0;
+
 static run fit(const mn_dataset *tr, const mn_dataset *te, mn_solver_kind kind, double sigma,
                double lambda, double tol, size_t maxit) {
   run r;
   memset(&r, 0, sizeof r);
   mn_fit_opts o = mn_fit_opts_default();
+  if (kind == MN_SOLVER_MIXED) o.solver.mixed_k = g_stored ? MN_MIXED_K_STORED : MN_MIXED_K_DATA;
   o.kernel.sigma = sigma;
   o.solver.kind = kind;
   o.solver.lambda = lambda;
@@ -118,17 +123,24 @@ static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
   mn_dataset *tr = tu_pixel_dataset(n, d, 1000 + n), *te = tu_pixel_dataset(n_test, d, 2000 + n);
   CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
   CU_ASSERT_PTR_NOT_NULL_FATAL(te);
-  const mn_solver_kind kinds[3] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED};
-  run r[3];
-  for (int k = 0; k < 3; ++k) {
+  /* chol, packed, mixed with K kept in double, mixed with K from the data. */
+  const mn_solver_kind kinds[4] = {MN_SOLVER_CHOL, MN_SOLVER_PACKED, MN_SOLVER_MIXED,
+                                   MN_SOLVER_MIXED};
+  run r[4];
+  for (int k = 0; k < 4; ++k) {
+    g_stored = k == 2;
     r[k] = fit(tr, te, kinds[k], sigma, lambda, 0, 0);
     TU_CHECK(r[k].s == MN_OK, "n=%zu %s: %s", n, mn_solver_kind_name(kinds[k]),
              mn_error_message());
   }
-  if (r[0].s || r[1].s || r[2].s) goto done;
+  g_stored = 0;
+  if (r[0].s || r[1].s || r[2].s || r[3].s) goto done;
+  TU_CHECK(r[2].res.mixed.stored_k == 1 && r[3].res.mixed.stored_k == 0,
+           "n=%zu: mixed routes stored_k %d / %d", n, r[2].res.mixed.stored_k,
+           r[3].res.mixed.stored_k);
   long double *K = naive_K(tr, sigma, lambda);
   size_t c = r[0].res.c;
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < 4; ++k) {
     const char *name = mn_solver_kind_name(kinds[k]);
     const mn_fit_result *f = &r[k].res;
     TU_CHECK(f->solve.used == kinds[k], "n=%zu %s: used %s", n, name,
@@ -154,25 +166,31 @@ static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
   /* Storage reported: n^2 doubles, packed doubles, packed floats. */
   size_t el = mn_pmat_elements(n, MN_PMAT_NB);
   TU_CHECK(r[0].res.bytes_K == n * n * sizeof(double) &&
-               r[1].res.bytes_K == el * sizeof(double) && r[2].res.bytes_K == el * sizeof(float),
-           "n=%zu: bytes_K %zu / %zu / %zu", n, r[0].res.bytes_K, r[1].res.bytes_K,
-           r[2].res.bytes_K);
-  const mn_mixed_info *m = &r[2].res.mixed;
-  TU_CHECK(m->converged == 1 && m->refine_steps >= 1 && !m->switched_to_pcg,
-           "n=%zu mixed: converged %d, refine_steps %zu, switched_to_pcg %d", n, m->converged,
-           m->refine_steps, m->switched_to_pcg);
-  TU_CHECK(fabs(m->rel_residual - r[2].res.rel_residual) <= 1e-6 * r[2].res.rel_residual + 1e-300,
-           "n=%zu mixed: info residual %.6g, fit residual %.6g", n, m->rel_residual,
-           r[2].res.rel_residual);
-  /* dsposv's stopping test, redone here: backward error <= sqrt(n) eps
-   * (a factor 4 for the difference between the library's K and the exact one). */
-  resid ind = naive_residual(n, c, K, tr->y, r[2].model.alpha);
-  TU_CHECK(ind.backward <= 4 * sqrt((double)n) * DBL_EPSILON,
-           "n=%zu mixed: independent backward error %.3g (reported %.3g)", n, ind.backward,
-           m->backward_error);
+               r[1].res.bytes_K == el * sizeof(double) &&
+               r[2].res.bytes_K == el * (sizeof(double) + sizeof(float)) &&
+               r[3].res.bytes_K == el * sizeof(float),
+           "n=%zu: bytes_K %zu / %zu / %zu / %zu", n, r[0].res.bytes_K, r[1].res.bytes_K,
+           r[2].res.bytes_K, r[3].res.bytes_K);
+  for (int k = 2; k < 4; ++k) {
+    const mn_mixed_info *m = &r[k].res.mixed;
+    TU_CHECK(m->converged == 1 && m->refine_steps >= 1 && !m->switched_to_pcg && !m->fell_back,
+             "n=%zu mixed (stored %d): converged %d, refine_steps %zu, switched_to_pcg %d, "
+             "fell back %d", n, k == 2, m->converged, m->refine_steps, m->switched_to_pcg,
+             m->fell_back);
+    TU_CHECK(fabs(m->rel_residual - r[k].res.rel_residual) <=
+                 1e-6 * r[k].res.rel_residual + 1e-300,
+             "n=%zu mixed: info residual %.6g, fit residual %.6g", n, m->rel_residual,
+             r[k].res.rel_residual);
+    /* dsposv's stopping test, redone here: backward error <= sqrt(n) eps
+     * (a factor 4 for the difference between the library's K and the exact one). */
+    resid ind = naive_residual(n, c, K, tr->y, r[k].model.alpha);
+    TU_CHECK(ind.backward <= 4 * sqrt((double)n) * DBL_EPSILON,
+             "n=%zu mixed: independent backward error %.3g (reported %.3g)", n, ind.backward,
+             m->backward_error);
+  }
   free(K);
 done:
-  for (int k = 0; k < 3; ++k) run_free(&r[k]);
+  for (int k = 0; k < 4; ++k) run_free(&r[k]);
   mn_dataset_destroy(&tr);
   mn_dataset_destroy(&te);
 }
@@ -297,6 +315,32 @@ static void test_ill_conditioned(void) {
     }
     run_free(&e);
   }
+
+  /* K kept in double: refinement stalls or fails to converge, so the double
+   * K is factored instead (dsposv) - and the answer then has the double
+   * solver's backward error, reported truthfully. */
+  g_stored = 1;
+  run st = fit(tr, NULL, MN_SOLVER_MIXED, sigma, 0.0, 0, 0);
+  g_stored = 0;
+  TU_CHECK(st.s == MN_OK, "mixed stored: %s", mn_error_message());
+  if (st.s == MN_OK) {
+    const mn_mixed_info *m = &st.res.mixed;
+    TU_CHECK(m->stored_k && m->fell_back && m->converged && !m->switched_to_pcg,
+             "mixed stored on kappa ~1e9: stored %d fell_back %d converged %d pcg %d",
+             m->stored_k, m->fell_back, m->converged, m->switched_to_pcg);
+    resid ind = naive_residual(n, c, K, tr->y, st.model.alpha);
+    const double crit = sqrt((double)n) * DBL_EPSILON;
+    TU_CHECK(ind.backward <= 4 * crit, "mixed stored: independent backward error %.3g",
+             ind.backward);
+    TU_CHECK(fabs(m->rel_residual - st.res.rel_residual) <= 1e-9 * st.res.rel_residual,
+             "mixed stored: info rel_residual %.9g, fit %.9g", m->rel_residual,
+             st.res.rel_residual);
+    if (ch.s == MN_OK)
+      TU_CHECK(reldiff(n * c, st.model.alpha, ch.model.alpha) <= 1e-5,
+               "mixed stored: alpha differs from chol by %.3g (kappa ~1e9)",
+               reldiff(n * c, st.model.alpha, ch.model.alpha));
+  }
+  run_free(&st);
 
   /* With --tol the solver stops at the requested residual, and says so
    * truthfully. */

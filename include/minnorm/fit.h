@@ -1,6 +1,17 @@
-/* minnorm — the fit pipeline: Gram -> solve -> residual/train error ->
- * predict -> metrics.  One call runs the whole spine on in-memory datasets;
- * the CLI, the tests and the benchmarks all go through it.
+/* minnorm — the fit: prepare -> backend -> finish.
+ *
+ *   prepare  checks, the memory plan against the per-process budget, the
+ *            one-hot Y and the result buffers (src/fit.c);
+ *   backend  fills alpha and K alpha: dense (chol, eig, cg), packed double,
+ *            mixed precision with a stored double K or with K from the data
+ *            (src/fit_backend.c); the kernel comes from the data or from a
+ *            kernel source (randconv); the distributed backend (mpi/) is the
+ *            next one;
+ *   finish   residual, train error, norms, test prediction (one path: the
+ *            test x train kernel times alpha, from the data or from the
+ *            source's stored block) and the lambda path.
+ * The CLI, the tests and the benchmarks all go through mn_fit_run /
+ * mn_fit_run_source, thin entries into the same three steps.
  */
 #ifndef MINNORM_FIT_H
 #define MINNORM_FIT_H
@@ -25,7 +36,11 @@ typedef struct {
    * factorization, no Gram rebuild).  Results in mn_fit_result.path. */
   size_t n_lambda_path;
   double lambda_path[MN_LAMBDA_PATH_MAX];
-  size_t max_memory;  /* bytes the fit may use; 0 = what the machine has   */
+  size_t max_memory;  /* this process's memory budget in bytes; 0 = no
+                         limit.  The library never reads the machine's free
+                         memory itself: the caller passes its share
+                         (mn_mem_budget), so that P ranks on a node do not
+                         each plan for the whole node.                     */
   int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
                          K before the direct solve, and report its iteration
                          count, time and distance to the direct solution   */
@@ -68,13 +83,28 @@ typedef struct {
   mn_lambda_point path[MN_LAMBDA_PATH_MAX];
 } mn_fit_result;
 
+/* What the plan chose. */
+typedef struct {
+  mn_solver_kind kind;  /* the solver that runs (never auto)                */
+  int stored_k;         /* mixed: K kept in double (panel-packed) beside its
+                           single-precision factor, residuals from it
+                           (LAPACK dsposv's scheme); 0: K from the data     */
+  size_t bytes;         /* its memory need beyond the loaded data           */
+} mn_fit_planned;
+
 /* Chooses the solver for n samples and c classes given `avail` bytes
- * (0 = unlimited) and checks that it fits.  auto: dense Cholesky if
- * n^2 doubles fit, else panel-packed double (n^2/2 doubles), else mixed
- * precision (n^2/2 floats), else MN_ERR_TOO_BIG with a one-line message
- * giving the bytes each needs, the bytes available and the largest n that
- * would fit.  An explicitly requested solver that does not fit is refused
- * the same way.  *bytes receives the chosen solver's need. */
+ * (0 = unlimited) and checks that it fits.  auto: mixed precision with the
+ * double K stored (n^2/2 doubles + n^2/2 floats) if it fits — dsposv's
+ * backward error at single-precision factorization speed; else panel-
+ * packed double (n^2/2 doubles); else mixed with K recomputed from the
+ * data (n^2/2 floats); else MN_ERR_TOO_BIG with a one-line message giving
+ * the bytes each needs, the bytes available and the largest n that would
+ * fit.  An explicit mixed takes the stored-K form when it fits, else the
+ * from-data form.  An explicitly requested solver that does not fit is
+ * refused the same way. */
+mn_status mn_fit_plan_ex(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
+                         mn_fit_planned *plan);
+/* The same, returning only the kind and its bytes. */
 mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
                       mn_solver_kind *kind, size_t *bytes);
 

@@ -66,6 +66,25 @@ void mn_kernel_tile(const mn_kernel *k, size_t m, size_t nb, size_t d,
                     const double *B, const double *sqb,
                     double *C, size_t ldc);
 
+/* Rows that are not training rows (a test set): no entry of their block is
+ * on K's diagonal. */
+#define MN_ROWS_FOREIGN ((size_t)-1)
+
+/* The block builder every Gram path uses (dense, packed, single precision,
+ * test x train, the kernel operator's tiles, gathered mini-batches):
+ *   C[r + j*ldc] = k(a_r, b_j) + lambda [row(r) == j0 + j]
+ * for the m rows of A (row-major, d features, squared norms sqa) against the
+ * nb training rows B = x_{j0}, ..., x_{j0+nb-1} (sqb their norms).  The
+ * global index of row r is i0 + r, or ia[r] when ia is non-NULL (rows
+ * gathered by the caller, e.g. a mini-batch), or none when i0 is
+ * MN_ROWS_FOREIGN and ia is NULL (test rows).  Where row(r) == j0 + j the
+ * entry is set exactly to k(x, x) + lambda, not left to the GEMM's
+ * rounding.  Borrows everything; allocates nothing; cannot fail. */
+void mn_kernel_block(const mn_kernel *k, size_t d, size_t m, const double *A,
+                     const double *sqa, size_t i0, const size_t *ia, size_t nb,
+                     const double *B, const double *sqb, size_t j0, double lambda,
+                     double *C, size_t ldc);
+
 /* The elementwise half of the tile builder, for kernels whose inner
  * products come from elsewhere (e.g. accumulated over blocks of features):
  * on entry C (m × nb, column-major, ldc) holds a_i . b_j, on exit
@@ -96,20 +115,5 @@ typedef struct mn_progress mn_progress;
 void mn_gram_build_progress(const mn_kernel *k, size_t n, size_t d, const double *x,
                             const double *sq, double *K, size_t ldk, int mirror,
                             mn_progress *progress);
-
-/* R = (K + lambda I) X without storing K: the tiles of the lower triangle
- * are recomputed from the data (n^2 d + 4 n^2 c flops, each tile used for
- * both K_ij X_j and K_ji X_i), so a matrix that was factored in place, or
- * never stored in double, can still be applied exactly in double.  X and R
- * are n × c column-major.  If rowabs is non-NULL it receives the absolute
- * row sums of K + lambda I (its infinity norm is their maximum).  Allocates
- * a scratch tile of mn_kernel_symm_apply_scratch(n) bytes; MN_ERR_NOMEM if
- * that fails. */
-mn_status mn_kernel_symm_apply(const mn_kernel *k, size_t n, size_t d, const double *x,
-                               const double *sq, double lambda, size_t c,
-                               const double *X, double *R, double *rowabs);
-/* Bytes of the scratch tile mn_kernel_symm_apply allocates for order n
- * (at most 16 MiB). */
-size_t mn_kernel_symm_apply_scratch(size_t n);
 
 #endif

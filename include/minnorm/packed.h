@@ -83,4 +83,8 @@ mn_status mn_pmat_potrf(mn_pmat *pm, mn_progress *progress);
  * rounded to single, solved, and widened back. */
 mn_status mn_pmat_potrs(const mn_pmat *pm, size_t c, double *B, size_t ldb);
 
+/* The same without allocating: for a single-precision factor ws holds
+ * n x c floats (ignored, may be NULL, for a double factor).  Cannot fail. */
+void mn_pmat_potrs_ws(const mn_pmat *pm, size_t c, double *B, size_t ldb, float *ws);
+
 #endif

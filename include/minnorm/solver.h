@@ -35,6 +35,12 @@ typedef enum {
 
 typedef struct mn_progress mn_progress;
 
+enum { MN_MIXED_K_AUTO = 0, MN_MIXED_K_STORED, MN_MIXED_K_DATA };
+
+/* "auto" | "stored" | "data" for --mixed-k. */
+mn_status mn_mixed_k_parse(const char *name, int *mixed_k);
+const char *mn_mixed_k_name(int mixed_k);
+
 typedef struct {
   mn_solver_kind kind;  /* auto = chol for now (see issue: packed/mixed)   */
   double lambda;        /* ridge added to the diagonal, >= 0 (default 0)   */
@@ -43,6 +49,9 @@ typedef struct {
   double tol;           /* relative residual target; 0 = the solver's
                            default: cg 1e-6, mixed LAPACK dsposv's rule      */
   size_t maxit;         /* cg: iteration limit (0 = 10 n); mixed: steps (30) */
+  int mixed_k;          /* mixed: where refinement's residuals come from:
+                           MN_MIXED_K_AUTO (stored when it fits the budget),
+                           MN_MIXED_K_STORED, MN_MIXED_K_DATA               */
   mn_progress *progress;/* borrowed, may be NULL: progress of long phases    */
 } mn_solver_opts;
 
@@ -70,7 +79,8 @@ typedef struct {
 /* Solves in place.  On entry the lower triangle of K holds the matrix.  If
  * the strict upper triangle holds a mirror copy (mn_gram_build(.., mirror=1))
  * it is preserved, and diagK (n entries, may be NULL) receives the original
- * diagonal so that mn_symv_mirror() can still apply K afterwards.  On exit
+ * diagonal so that the dense kernel operator (op.h, MN_DENSE_UPPER) can still apply K
+ * afterwards.  On exit
  * the lower triangle is overwritten (the Cholesky factor or eigen workspace).
  * Y (n × c) is borrowed; alpha (n × c, column-major) receives the solution.
  * Fails with MN_ERR_NOT_SPD (chol), MN_ERR_NOMEM, MN_ERR_LAPACK. */
@@ -108,13 +118,6 @@ mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
 mn_status mn_cg_solve(size_t n, const double *K, size_t ldk, double lambda, size_t c,
                       const double *Y, double *X, double tol, size_t maxit,
                       size_t *iters, double *relres, int *converged);
-
-/* R = K X for a K whose strict upper triangle holds K and whose original
- * diagonal is diagK (the state mn_solve leaves behind); X and R are n × c
- * column-major.  Used for residuals and training predictions without
- * rebuilding K. */
-void mn_symv_mirror(size_t n, const double *K, size_t ldk, const double *diagK,
-                    size_t c, const double *X, double *R);
 
 /* Restores the lower triangle and diagonal of K from the upper mirror and
  * diagK (e.g. to retry with another solver after a failed factorization). */

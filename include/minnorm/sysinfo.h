@@ -14,6 +14,12 @@ double mn_time_now(void);
  * K/M/G suffix) when set.  0 if nothing could be read. */
 size_t mn_mem_available(void);
 
+/* This process's memory budget: the smaller of `requested` (0 = none) and
+ * mn_mem_available() divided among `share` processes on the node (ranks of
+ * one job; 1 for a single process).  0 means unlimited (nothing known).
+ * The library's plans take the budget as given; only front ends call this. */
+size_t mn_mem_budget(size_t requested, unsigned share);
+
 /* Peak resident set size of this process, in bytes. */
 size_t mn_mem_peak_rss(void);
 

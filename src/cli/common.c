@@ -44,6 +44,7 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
     OK(cli_double_list("--lambda-path", v, MN_LAMBDA_PATH_MAX, c->fit.lambda_path,
                        &c->fit.n_lambda_path));
   if (FLAG("--solver")) OK(mn_solver_kind_parse(v, &c->fit.solver.kind));
+  if (FLAG("--mixed-k")) OK(mn_mixed_k_parse(v, &c->fit.solver.mixed_k));
   if (FLAG("--rcond")) OK(cli_double("--rcond", v, &c->fit.solver.rcond));
   if (FLAG("--tol")) OK(cli_double("--tol", v, &c->fit.solver.tol));
   if (FLAG("--maxit")) OK(cli_size("--maxit", v, &c->fit.solver.maxit));
@@ -98,6 +99,9 @@ int cli_common_check(cli_common *c)
     mn_error_set(MN_ERR_ARG, "--data KIND:DIR is required (e.g. --data mnist:data/mnist)");
     return -1;
   }
+  /* The plan takes this process's budget as given (one process per node
+   * here; the MPI backend divides by the ranks it shares the node with). */
+  c->fit.max_memory = mn_mem_budget(c->fit.max_memory, 1);
   const char *bad = mn_fit_opts_check(&c->fit);
   if (!bad && c->gabor) bad = mn_gabor_opts_check(&c->gopts);
   c->ropts.seed = c->tr.seed;
@@ -210,6 +214,10 @@ void cli_common_help(FILE *f)
 "                       eig:  eigendecomposition, pseudo-inverse = minimum-norm\n"
 "                             least-squares solution; ~10x slower, 2x memory\n"
 "                       cg:   conjugate gradients from alpha = 0 to --tol\n"
+"  --mixed-k K          mixed: where refinement's residuals come from: auto\n"
+"                       (default: the double K kept beside its single copy when\n"
+"                       both fit the memory budget, else recomputed from the\n"
+"                       data), stored, or data\n"
 "  --rcond R            eig: drop eigenvalues <= R * largest (default n * 2.2e-16)\n"
 "  --tol T              cg: stop at ||K alpha - y|| <= T ||y|| per class\n"
 "                       (default 1e-6); mixed: stop at ||K alpha - Y||_F <= T ||Y||_F\n"

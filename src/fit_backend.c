@@ -1,0 +1,339 @@
+/* minnorm — the fit's backends: each fills alpha and R = (K + lambda I)
+ * alpha, and the solver's part of the result (see fit.h, fit_internal.h).
+ *
+ *   dense   K (n x n, lower triangle + upper mirror) from the data or a
+ *           kernel source -> chol / eig / cg in place -> R by the dense
+ *           operator on the mirror; the lambda path re-solves on the same K.
+ *   packed  K's lower triangle in double panels -> tiled Cholesky -> R by
+ *           the data operator (the factor overwrote K).
+ *   mixed   stored: K in double panels and a single-precision copy; the
+ *           single factor preconditions refinement whose residuals come
+ *           from the stored K (n^2 c flops a step); if the single
+ *           factorization fails or refinement stalls, the double K is
+ *           factored instead (LAPACK dsposv's scheme).
+ *           from the data: only the single-precision K; residuals from the
+ *           data operator (n^2 d flops a step), PCG if refinement stalls.
+ * The distributed backend (mpi/) takes the same job.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "minnorm/iter.h"
+#include "minnorm/mixed.h"
+#include "minnorm/op.h"
+#include "minnorm/packed.h"
+#include "minnorm/progress.h"
+#include "minnorm/sysinfo.h"
+#include "fit_internal.h"
+
+/* ---- CG beside the direct solver (--cg) -------------------------------- */
+
+/* CG from zero on the operator, before the direct solve touches K; *xcg
+ * receives its iterate (caller passes it to cg_finish). */
+static mn_status cg_compare(mn_fit_job *j, mn_kernel_op *A, double **xcg)
+{
+  const mn_solver_opts *so = &j->o->solver;
+  mn_iter_opts io = {MN_STOP_COLUMNS, mn_cg_tol(so), so->maxit ? so->maxit : 10 * j->n, NULL,
+                     NULL};
+  mn_iter_info info;
+  if (!(*xcg = malloc((j->n * j->c + 1) * sizeof **xcg)))
+    return mn_error_set(MN_ERR_NOMEM, "out of memory for the CG comparison");
+  double t0 = mn_time_now();
+  MN_TRY(mn_pcg_solve(A, NULL, j->c, j->Y, *xcg, NULL, 0, &io, &info));
+  j->res->t_cg = mn_time_now() - t0;
+  j->res->cg_iters = info.steps;
+  j->res->cg_converged = info.converged;
+  j->res->cg_relres = info.rel_residual;
+  return MN_OK;
+}
+
+/* ||alpha_cg - alpha||_F / ||alpha||_F; frees the iterate. */
+static void cg_finish(mn_fit_job *j, double **xcg)
+{
+  if (!*xcg) return;
+  const size_t nc = j->n * j->c;
+  double an = mn_frobenius(j->n, j->c, j->alpha);
+  for (size_t i = 0; i < nc; i++) (*xcg)[i] -= j->alpha[i];
+  j->res->cg_alpha_reldiff = an > 0 ? mn_frobenius(j->n, j->c, *xcg) / an : 0;
+  free(*xcg);
+  *xcg = NULL;
+}
+
+static int cg_wanted(const mn_fit_job *j)
+{
+  return j->o->cg_compare && j->plan.kind != MN_SOLVER_CG;
+}
+
+/* R = A alpha, timed as the residual.  rowabs (n entries, may be NULL):
+ * A's absolute row sums, from the same pass. */
+static void residual(mn_fit_job *j, mn_kernel_op *A, double *rowabs)
+{
+  double t0 = mn_time_now();
+  mn_progress_begin(j->progress, "residual", 1);
+  mn_kernel_op_apply(A, j->c, j->alpha, j->n, j->R, j->n, rowabs);
+  mn_progress_end(j->progress);
+  j->res->t_residual = mn_time_now() - t0;
+}
+
+/* ---- dense -------------------------------------------------------------- */
+
+static mn_status dense_fill(mn_fit_job *j, double *K)
+{
+  if (j->src)
+    return j->src->build(j->src->ctx, &j->o->kernel, K, j->Kt, j->res, j->progress);
+  mn_gram_build_progress(&j->o->kernel, j->n, j->train->d, j->train->x, j->sq, K, j->n, 1,
+                         j->progress);
+  return MN_OK;
+}
+
+/* The lambda path on a K whose upper mirror and diagK survive the main
+ * solve: restore, solve with each extra lambda, metrics from the dense
+ * operator on the mirror, test error through the prediction path.  A
+ * solver refusal marks the point failed; only running out of memory is an
+ * error. */
+static mn_status lambda_path(mn_fit_job *j, double *K, double *diagK)
+{
+  const mn_fit_opts *o = j->o;
+  const size_t n = j->n, c = j->c;
+  mn_fit_result *res = j->res;
+  double *a = malloc((n * c + 1) * sizeof *a), *R = malloc((n * c + 1) * sizeof *R);
+  int32_t *tp = malloc((n + 1) * sizeof *tp);
+  mn_kernel_op *A = NULL;
+  mn_status s = MN_OK;
+  if (!a || !R || !tp) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the lambda path");
+    goto done;
+  }
+  for (size_t k = 0; k < o->n_lambda_path; k++) {
+    mn_lambda_point *pt = &res->path[res->n_path++];
+    memset(pt, 0, sizeof *pt);
+    pt->lambda = o->lambda_path[k];
+    pt->test_error = pt->rkhs_norm = pt->rel_residual = pt->train_error = NAN;
+    mn_mirror_restore(n, K, n, diagK);
+    mn_solver_opts so = o->solver;
+    so.kind = j->plan.kind;
+    so.lambda = pt->lambda;
+    so.progress = NULL;
+    mn_solve_info info;
+    mn_status t = mn_solve(&so, n, K, n, diagK, c, j->Y, a, &info);
+    if (t == MN_ERR_NOMEM) { s = t; goto done; }
+    if (t) { pt->failed = 1; continue; }
+    MN_TRY_GOTO(s, mn_kernel_op_create_dense(n, K, n, MN_DENSE_UPPER, diagK, pt->lambda, &A),
+                done);
+    mn_kernel_op_apply(A, c, a, n, R, n, NULL);
+    mn_kernel_op_destroy(&A);
+    mn_fit_point_metrics(n, c, pt->lambda, j->y, j->Y, a, R, tp, &pt->rel_residual,
+                         &pt->train_error, &pt->rkhs_norm, NULL);
+    MN_TRY_GOTO(s, mn_fit_test_error(j, a, NULL, &pt->test_error, NULL), done);
+  }
+done:
+  free(a);
+  free(R);
+  free(tp);
+  return s;
+}
+
+mn_status mn_fit_backend_dense(mn_fit_job *j)
+{
+  const size_t n = j->n, c = j->c;
+  const double lambda = j->o->solver.lambda;
+  mn_fit_result *res = j->res;
+  mn_kernel_op *A = NULL;
+  double *xcg = NULL;
+  mn_status s = MN_OK;
+  res->bytes_K = n * n * sizeof(double);
+  /* The allocation (and its first touch) counts as the Gram phase. */
+  double t0 = mn_time_now();
+  double *K = mn_alloc_big(n * n * sizeof *K + 1);
+  double *diagK = malloc((n + 1) * sizeof *diagK);
+  if (!K || !diagK) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory allocating the %zu x %zu kernel matrix", n,
+                     n);
+    goto done;
+  }
+  MN_TRY_GOTO(s, dense_fill(j, K), done);
+  res->t_gram = mn_time_now() - t0 - res->t_features;
+  if (cg_wanted(j)) {
+    /* Both triangles hold K here. */
+    MN_TRY_GOTO(s, mn_kernel_op_create_dense(n, K, n, MN_DENSE_FULL, NULL, lambda, &A), done);
+    MN_TRY_GOTO(s, cg_compare(j, A, &xcg), done);
+    mn_kernel_op_destroy(&A);
+  }
+  mn_solver_opts so = j->o->solver;
+  so.kind = j->plan.kind;
+  MN_TRY_GOTO(s, mn_solve(&so, n, K, n, diagK, c, j->Y, j->alpha, &res->solve), done);
+  res->t_factor = res->solve.t_factor;
+  res->t_solve = res->solve.t_solve;
+  cg_finish(j, &xcg);
+  /* The factorization consumed the lower triangle; the mirror and diagK
+   * still hold K. */
+  MN_TRY_GOTO(s, mn_kernel_op_create_dense(n, K, n, MN_DENSE_UPPER, diagK, lambda, &A), done);
+  residual(j, A, NULL);
+  if (j->o->n_lambda_path) s = lambda_path(j, K, diagK);
+done:
+  free(xcg);
+  mn_kernel_op_destroy(&A);
+  free(K);
+  free(diagK);
+  return s;
+}
+
+/* ---- packed double ------------------------------------------------------ */
+
+static mn_status gram_packed(mn_fit_job *j, mn_pmat *pm)
+{
+  double t0 = mn_time_now();
+  mn_status s = mn_pmat_gram_build(&j->o->kernel, j->train->d, j->train->x, j->sq,
+                                   j->o->solver.lambda, pm, j->progress);
+  j->res->t_gram += mn_time_now() - t0;
+  return s;
+}
+
+/* Double factorization of the packed K (lambda on its diagonal) and the
+ * solve; R from the data (the factor overwrote K).  rowabs: as residual(). */
+static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *rowabs)
+{
+  const size_t n = j->n, c = j->c;
+  mn_fit_result *res = j->res;
+  mn_kernel_op *A = NULL;
+  double t0 = mn_time_now();
+  MN_TRY(mn_pmat_potrf(pm, j->progress));
+  res->t_factor += mn_time_now() - t0;
+  t0 = mn_time_now();
+  memcpy(j->alpha, j->Y, n * c * sizeof *j->alpha);
+  mn_pmat_potrs_ws(pm, c, j->alpha, n, NULL);
+  res->t_solve += mn_time_now() - t0;
+  res->solve.rank = n;
+  MN_TRY(mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x, j->sq,
+                                  j->o->solver.lambda, &A));
+  residual(j, A, rowabs);
+  mn_kernel_op_destroy(&A);
+  return MN_OK;
+}
+
+mn_status mn_fit_backend_packed(mn_fit_job *j)
+{
+  mn_pmat *pm = NULL;
+  mn_kernel_op *A = NULL;
+  double *xcg = NULL;
+  mn_status s;
+  j->res->bytes_K = mn_pmat_elements(j->n, MN_PMAT_NB) * sizeof(double);
+  double t0 = mn_time_now();
+  MN_TRY(mn_pmat_create(j->n, MN_PMAT_NB, MN_PREC_DOUBLE, &pm));
+  j->res->t_gram = mn_time_now() - t0;
+  MN_TRY_GOTO(s, gram_packed(j, pm), done);
+  if (cg_wanted(j)) {
+    MN_TRY_GOTO(s, mn_kernel_op_create_packed(pm, 0.0, &A), done);
+    MN_TRY_GOTO(s, cg_compare(j, A, &xcg), done);
+    mn_kernel_op_destroy(&A);
+  }
+  MN_TRY_GOTO(s, packed_solve_double(j, pm, NULL), done);
+  cg_finish(j, &xcg);
+done:
+  free(xcg);
+  mn_kernel_op_destroy(&A);
+  mn_pmat_destroy(&pm);
+  return s;
+}
+
+/* ---- mixed precision --------------------------------------------------- */
+
+/* A single-precision copy of a double panel matrix (same layout). */
+static mn_status round_to_single(const mn_pmat *pd, mn_pmat **ps)
+{
+  MN_TRY(mn_pmat_create(pd->n, pd->nb, MN_PREC_SINGLE, ps));
+  const double *a = pd->a;
+  float *b = (*ps)->a;
+  const size_t len = pd->off[pd->npanels];
+  for (size_t i = 0; i < len; i++) b[i] = (float)a[i];
+  return MN_OK;
+}
+
+mn_status mn_fit_backend_mixed(mn_fit_job *j)
+{
+  const size_t n = j->n, c = j->c;
+  const double lambda = j->o->solver.lambda;
+  const int stored = j->plan.stored_k;
+  mn_fit_result *res = j->res;
+  mn_mixed_info *mi = &res->mixed;
+  mn_pmat *pd = NULL, *ps = NULL;
+  mn_kernel_op *A = NULL;
+  double *xcg = NULL;
+  mn_status s;
+  const size_t el = mn_pmat_elements(n, MN_PMAT_NB);
+  res->bytes_K = el * (stored ? sizeof(double) + sizeof(float) : sizeof(float));
+  res->solve.rank = n;
+  double t0 = mn_time_now();
+  if (stored) {
+    MN_TRY(mn_pmat_create(n, MN_PMAT_NB, MN_PREC_DOUBLE, &pd));
+    res->t_gram = mn_time_now() - t0;
+    MN_TRY_GOTO(s, gram_packed(j, pd), done);
+    t0 = mn_time_now();
+    MN_TRY_GOTO(s, round_to_single(pd, &ps), done);
+    MN_TRY_GOTO(s, mn_kernel_op_create_packed(pd, 0.0, &A), done);
+    res->t_gram += mn_time_now() - t0;
+  } else {
+    MN_TRY(mn_pmat_create(n, MN_PMAT_NB, MN_PREC_SINGLE, &ps));
+    res->t_gram = mn_time_now() - t0;
+    t0 = mn_time_now();
+    MN_TRY_GOTO(s, mn_pmat_gram_build(&j->o->kernel, j->train->d, j->train->x, j->sq, lambda,
+                                      ps, j->progress), done);
+    res->t_gram += mn_time_now() - t0;
+    MN_TRY_GOTO(s, mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x, j->sq,
+                                            lambda, &A), done);
+  }
+  mi->stored_k = stored;
+  if (cg_wanted(j)) MN_TRY_GOTO(s, cg_compare(j, A, &xcg), done);
+  t0 = mn_time_now();
+  s = mn_pmat_potrf(ps, j->progress);
+  res->t_factor = mn_time_now() - t0;
+  if (s == MN_ERR_NOT_SPD && stored) {
+    mi->single_failed = 1; /* dsposv: fall back to the double factorization */
+    s = MN_OK;
+  } else if (s) {
+    goto done;
+  }
+  if (!mi->single_failed) {
+    t0 = mn_time_now();
+    mn_mixed_opts mo = {A, j->o->solver.tol, j->o->solver.maxit, !stored, j->progress};
+    s = mn_mixed_solve(&mo, ps, c, j->Y, j->alpha, j->R, mi);
+    mi->stored_k = stored;
+    res->t_solve = mn_time_now() - t0;
+    if (s) goto done;
+  }
+  mn_pmat_destroy(&ps);
+  if (stored && (mi->single_failed || !mi->converged)) {
+    /* The single factor could not deliver double accuracy: factor the
+     * double K it kept (its residual then comes from the data). */
+    mi->fell_back = 1;
+    mn_kernel_op_destroy(&A);
+    double *rowabs = malloc((n + 1) * sizeof *rowabs);
+    if (!rowabs) {
+      s = mn_error_set(MN_ERR_NOMEM, "out of memory");
+      goto done;
+    }
+    s = packed_solve_double(j, pd, rowabs);
+    if (!s) { /* what the double solve achieved, by the same measures */
+      double anorm = 0, rr = 0, rinf = 0, xinf = 0;
+      for (size_t i = 0; i < n; i++) anorm = fmax(anorm, rowabs[i]);
+      for (size_t i = 0; i < n * c; i++) {
+        double r = j->Y[i] - j->R[i];
+        rr += r * r;
+        rinf = fmax(rinf, fabs(r));
+        xinf = fmax(xinf, fabs(j->alpha[i]));
+      }
+      const double yn = mn_frobenius(n, c, j->Y);
+      mi->rel_residual = yn > 0 ? sqrt(rr) / yn : 0;
+      mi->backward_error = anorm * xinf > 0 ? rinf / (anorm * xinf) : 0;
+      mi->converged = 1;
+    }
+    free(rowabs);
+  }
+  if (!s) cg_finish(j, &xcg);
+done:
+  free(xcg);
+  mn_kernel_op_destroy(&A);
+  mn_pmat_destroy(&ps);
+  mn_pmat_destroy(&pd);
+  return s;
+}

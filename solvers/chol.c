@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <lapacke.h>
+#include "minnorm/lapack_status.h"
 #include "minnorm/packed.h"
 #include "minnorm/solver.h"
 
@@ -25,7 +26,9 @@ mn_status mn_chol_factor_progress(size_t n, double *K, size_t ldk, mn_progress *
    * n = 10000) and leaves the strict upper triangle untouched. */
   mn_pmat *pm;
   MN_TRY(mn_pmat_wrap_dense(n, MN_PMAT_NB, K, ldk, &pm));
-  mn_status s = mn_pmat_potrf(pm, progress);
+  mn_status s;
+  MN_TRY_GOTO(s, mn_pmat_potrf(pm, progress), done);
+done:
   mn_pmat_destroy(&pm);
   return s;
 }
@@ -37,7 +40,7 @@ mn_status mn_chol_solve(size_t n, const double *L, size_t ldl, size_t c,
   lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n,
                                         (lapack_int)c, L, (lapack_int)ldl, B,
                                         (lapack_int)ldb);
-  if (info != 0) return mn_error_set(MN_ERR_LAPACK, "dpotrs: illegal argument %d", (int)-info);
+  MN_TRY(mn_lapack_status("dpotrs", info, 0, n, NULL));
   return MN_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <cblas.h>
 #include <lapacke.h>
+#include "minnorm/lapack_status.h"
 #include "minnorm/solver.h"
 
 mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
@@ -43,22 +44,18 @@ mn_status mn_eig_solve(size_t n, double *K, size_t ldk, size_t c,
   lapack_int info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'L', ni, K,
                                         (lapack_int)ldk, 0, 0, 0, 0, 0.0, &m_found, w,
                                         V, ni, isuppz, &wq, -1, &iwq, -1);
-  if (info == 0) {
-    lapack_int lwork = (lapack_int)wq, liwork = iwq;
-    work = malloc((size_t)lwork * sizeof *work);
-    iwork = malloc((size_t)liwork * sizeof *iwork);
-    if (!work || !iwork) {
-      s = mn_error_set(MN_ERR_NOMEM, "eig: out of memory for workspace");
-      goto done;
-    }
-    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'L', ni, K, (lapack_int)ldk,
-                               0, 0, 0, 0, 0.0, &m_found, w, V, ni, isuppz, work,
-                               lwork, iwork, liwork);
-  }
-  if (info != 0) {
-    s = mn_error_set(MN_ERR_LAPACK, "dsyevr failed (info = %d)", (int)info);
+  MN_TRY_GOTO(s, mn_lapack_status("dsyevr", info, 0, n, "eig"), done);
+  lapack_int lwork = (lapack_int)wq, liwork = iwq;
+  work = malloc((size_t)lwork * sizeof *work);
+  iwork = malloc((size_t)liwork * sizeof *iwork);
+  if (!work || !iwork) {
+    s = mn_error_set(MN_ERR_NOMEM, "eig: out of memory for workspace");
     goto done;
   }
+  info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'L', ni, K, (lapack_int)ldk, 0, 0,
+                             0, 0, 0.0, &m_found, w, V, ni, isuppz, work, lwork, iwork,
+                             liwork);
+  MN_TRY_GOTO(s, mn_lapack_status("dsyevr", info, 0, n, "eig"), done);
   /* w is ascending. */
   double top = fmax(fabs(w[0]), fabs(w[n - 1]));
   double cut = rcond * top;

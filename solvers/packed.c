@@ -5,20 +5,10 @@
 #include <string.h>
 #include <cblas.h>
 #include <lapacke.h>
+#include "minnorm/lapack_status.h"
 #include "minnorm/packed.h"
 #include "minnorm/progress.h"
 #include "minnorm/sysinfo.h"
-
-static mn_status not_spd(size_t minor, size_t n)
-{
-  return mn_error_set(MN_ERR_NOT_SPD,
-                      "the kernel matrix is not numerically positive definite "
-                      "(Cholesky: leading minor %zu of %zu is not positive; "
-                      "duplicate or nearly identical training points, or a bandwidth too wide, make K singular) "
-                      "- use --solver eig for the minimum-norm pseudo-inverse solution, "
-                      "or a ridge --lambda > 0",
-                      minor, n);
-}
 
 /* Leading dimension of panel J: fixed for a wrapped dense matrix. */
 static size_t pmat_ld(const mn_pmat *pm, size_t J)
@@ -29,6 +19,7 @@ static size_t pmat_ld(const mn_pmat *pm, size_t J)
 #define R double
 #define X(name) d_##name
 #define POTRF LAPACKE_dpotrf_work
+#define POTRF_NAME "dpotrf"
 #define TRSM cblas_dtrsm
 #define GEMM cblas_dgemm
 #define SYRK cblas_dsyrk
@@ -36,6 +27,7 @@ static size_t pmat_ld(const mn_pmat *pm, size_t J)
 #undef R
 #undef X
 #undef POTRF
+#undef POTRF_NAME
 #undef TRSM
 #undef GEMM
 #undef SYRK
@@ -43,6 +35,7 @@ static size_t pmat_ld(const mn_pmat *pm, size_t J)
 #define R float
 #define X(name) s_##name
 #define POTRF LAPACKE_spotrf_work
+#define POTRF_NAME "spotrf"
 #define TRSM cblas_strsm
 #define GEMM cblas_sgemm
 #define SYRK cblas_ssyrk
@@ -50,6 +43,7 @@ static size_t pmat_ld(const mn_pmat *pm, size_t J)
 #undef R
 #undef X
 #undef POTRF
+#undef POTRF_NAME
 #undef TRSM
 #undef GEMM
 #undef SYRK

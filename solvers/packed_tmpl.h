@@ -1,7 +1,8 @@
 /* minnorm — precision-generic body of the panel-packed Cholesky (see
  * include/minnorm/packed.h).  Included twice by solvers/packed.c, FFTW-style,
  * with R (the element type), X(name) (name mangling) and the BLAS/LAPACK
- * routines of that precision, so the algorithm is written once. */
+ * routines of that precision (POTRF_NAME: the potrf routine's name for
+ * messages), so the algorithm is written once. */
 
 /* Right-looking blocked Cholesky over panels. */
 static mn_status X(potrf)(mn_pmat *pm, mn_progress *prog)
@@ -15,8 +16,8 @@ static mn_status X(potrf)(mn_pmat *pm, mn_progress *prog)
     const size_t rows = n - c0; /* rows of the panel: [c0, n) */
     R *Ak = a + pm->off[k];
     lapack_int info = POTRF(LAPACK_COL_MAJOR, 'L', (lapack_int)wk, Ak, (lapack_int)ldk);
-    if (info > 0) return not_spd((size_t)info + c0, n);
-    if (info < 0) return mn_error_set(MN_ERR_LAPACK, "potrf: illegal argument %d", (int)-info);
+    /* info > 0 is the minor within this panel: c0 + info of the whole K. */
+    MN_TRY(mn_lapack_status(POTRF_NAME, info, c0, n, NULL));
     const size_t below = rows - wk;
     if (below)
       TRSM(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)below,

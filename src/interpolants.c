@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include "minnorm/interpolants.h"
+#include "minnorm/lapack_status.h"
 #include "minnorm/rng.h"
 #include "minnorm/sysinfo.h"
 #include "minnorm/transform.h"
@@ -107,22 +108,18 @@ mn_status mn_interp_random_centers(const mn_fit_opts *o, const mn_dataset *train
   lapack_int info = LAPACKE_dgels_work(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m,
                                        (lapack_int)c, Kxc, (lapack_int)n, B, (lapack_int)m,
                                        &wq, -1);
-  double *work = info == 0 ? malloc((size_t)wq * sizeof *work) : NULL;
-  if (info == 0 && !work) {
+  /* dgels's info > 0 (a zero diagonal element of the LQ factor of the
+   * n x m K_xc) means K_xc has rank < n: reported as rank deficiency. */
+  MN_TRY_GOTO(s, mn_lapack_status("dgels", info, 0, n, "random centers: K_xc"), done);
+  double *work = malloc((size_t)wq * sizeof *work);
+  if (!work) {
     s = mn_error_set(MN_ERR_NOMEM, "random centers: out of memory for dgels workspace");
     goto done;
   }
-  if (info == 0)
-    info = LAPACKE_dgels_work(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m,
-                              (lapack_int)c, Kxc, (lapack_int)n, B, (lapack_int)m, work,
-                              (lapack_int)wq);
+  info = LAPACKE_dgels_work(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m, (lapack_int)c,
+                            Kxc, (lapack_int)n, B, (lapack_int)m, work, (lapack_int)wq);
   free(work);
-  if (info != 0) {
-    s = mn_error_set(MN_ERR_LAPACK,
-                     "random centers: K_xc is numerically rank deficient (dgels info %d)",
-                     (int)info);
-    goto done;
-  }
+  MN_TRY_GOTO(s, mn_lapack_status("dgels", info, 0, n, "random centers: K_xc"), done);
 
   /* Norm sqrt(trace(beta^T K_cc beta)). */
   mn_gram_build(&o->kernel, m, d, ctr->x, sqc, Kcc, m, 0);

@@ -238,6 +238,9 @@ void cli_common_help_tail(FILE *f)
         "  --help               this text\n"
         "\n"
         "Exit status: 0 success, 1 data or runtime error, 2 usage error.\n"
+        "Errors are one line on stderr; with MINNORM_TRACEBACK=1 in the environment a\n"
+        "second line gives where the library found the error and the calls it went\n"
+        "up through (file:line function <- ...).\n"
         "Later flags override earlier ones.\n",
         f);
 }
@@ -245,6 +248,9 @@ void cli_common_help_tail(FILE *f)
 int cli_usage_error(const char *cmd)
 {
   fprintf(stderr, "minnorm %s: %s (see minnorm %s --help)\n", cmd, mn_error_message(), cmd);
+  char who[64];
+  snprintf(who, sizeof who, "minnorm %s", cmd);
+  cli_traceback(who);
   return 2;
 }
 

@@ -150,6 +150,7 @@ int cli_fit_main(int argc, char **argv)
   goto done;
 fail:
   fprintf(stderr, "minnorm fit: %s\n", mn_error_message());
+  cli_traceback("minnorm fit");
   /* Outputs are all-or-nothing: remove those this run already wrote. */
   if (wrote_model) remove(a.save_model);
   if (wrote_pred) remove(a.save_pred);

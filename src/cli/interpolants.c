@@ -148,6 +148,7 @@ int cli_interpolants_main(int argc, char **argv)
   goto done;
 fail:
   fprintf(stderr, "minnorm interpolants: %s\n", mn_error_message());
+  cli_traceback("minnorm interpolants");
 done:
   mn_progress_destroy(&prog);
   free(cmd);

@@ -106,6 +106,7 @@ int cli_check_outputs(const char *prog, ...)
     const char *path = va_arg(ap, const char *);
     if (path && cli_output_writable(flag, path)) {
       fprintf(stderr, "%s: %s\n", prog, mn_error_message());
+      cli_traceback(prog);
       rc = 1;
     }
   }
@@ -145,4 +146,11 @@ int cli_double_list(const char *flag, const char *s, size_t max, double *out, si
   double_list l = {max, count, out};
   *count = 0;
   return cli_list(flag, s, one_double, &l);
+}
+
+void cli_traceback(const char *who)
+{
+  const char *env = getenv("MINNORM_TRACEBACK");
+  const char *tb = mn_error_traceback();
+  if (env && strcmp(env, "1") == 0 && *tb) fprintf(stderr, "%s: traceback: %s\n", who, tb);
 }

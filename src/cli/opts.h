@@ -31,4 +31,9 @@ int cli_output_writable(const char *flag, const char *path);
  * "<prog>: <message>" to stderr and returns 1 (the exit code); else 0. */
 int cli_check_outputs(const char *prog, ...);
 
+/* After a "<who>: <message>" line: when the environment has
+ * MINNORM_TRACEBACK=1, prints "<who>: traceback: <mn_error_traceback()>" on
+ * stderr as a second line (nothing if no traceback is recorded). */
+void cli_traceback(const char *who);
+
 #endif

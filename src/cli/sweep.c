@@ -209,6 +209,7 @@ int cli_sweep_main(int argc, char **argv)
   goto done;
 fail:
   fprintf(stderr, "minnorm sweep: %s\n", mn_error_message());
+  cli_traceback("minnorm sweep");
 done:
   mn_progress_destroy(&prog);
   free(rows);

@@ -118,12 +118,20 @@ static void gaussian_fill(mn_dataset *ds, uint64_t seed, uint64_t first, double 
   }
 }
 
+const char *mn_transform_check(const mn_transform *t)
+{
+  if ((unsigned)t->labels > MN_LABELS_CORRUPT) return "transform: unknown label transform";
+  if ((unsigned)t->inputs > MN_INPUTS_GAUSSIAN) return "transform: unknown input transform";
+  if (!(t->p >= 0 && t->p <= 1)) return "transform: corruption probability must be in [0, 1]";
+  return NULL;
+}
+
 mn_status mn_transform_apply_labels(const mn_transform *t, mn_dataset *train,
                                     double *changed)
 {
   *changed = 0;
-  if (!(t->p >= 0 && t->p <= 1))
-    return mn_error_set(MN_ERR_ARG, "transform: corruption probability must be in [0, 1]");
+  const char *bad = mn_transform_check(t);
+  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   if (t->labels == MN_LABELS_TRUE) return MN_OK;
 
   /* One uniform draw decides, a second picks the class; the draws of label i

@@ -50,6 +50,9 @@ const char *mn_inputs_kind_name(mn_inputs_kind k);
 /* Writes e.g. "corrupt:0.4" or "random" into buf. */
 void mn_transform_labels_name(const mn_transform *t, char *buf, size_t len);
 
+/* NULL if t is valid (known kinds, 0 <= p <= 1), else a one-line message. */
+const char *mn_transform_check(const mn_transform *t);
+
 /* Applies the transform in place: labels to train only, inputs to train and
  * test (test may be NULL).  *changed receives the fraction of training labels
  * that differ afterwards.  Fails with MN_ERR_NOMEM or MN_ERR_ARG. */
@@ -63,7 +66,7 @@ mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
  * Labels: in place on train's labels only; reads t->labels, t->p, t->seed
  * and the labels, never the inputs, so the result does not depend on
  * whether the inputs were transformed first.  *changed as above.  Fails
- * with MN_ERR_ARG (p outside [0, 1]) before changing anything.
+ * with MN_ERR_ARG (mn_transform_check's message) before changing anything.
  *
  * Inputs: in place on train and test (test may be NULL); reads t->inputs,
  * t->seed and the (original) training pixels, never the labels.  Fails with

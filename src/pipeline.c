@@ -39,7 +39,7 @@ mn_pipeline_opts mn_pipeline_opts_default(void)
 
 const char *mn_pipeline_opts_check(const mn_pipeline_opts *o)
 {
-  if (!o->data || !*o->data)
+  if (!o->data)
     return "--data KIND:DIR is required (e.g. --data mnist:data/mnist)";
   switch (o->features) {
   case MN_FEATURES_NONE: return NULL;

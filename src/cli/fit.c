@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/io.h"
-#include "minnorm/randconv.h"
-#include "minnorm/sysinfo.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"

@@ -118,30 +118,50 @@ static void gaussian_fill(mn_dataset *ds, uint64_t seed, uint64_t first, double 
   }
 }
 
-mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
-                             mn_dataset *test, double *changed)
+const char *mn_transform_check(const mn_transform *t)
+{
+  if ((unsigned)t->labels > MN_LABELS_CORRUPT) return "transform: unknown label transform";
+  if ((unsigned)t->inputs > MN_INPUTS_GAUSSIAN) return "transform: unknown input transform";
+  if (!(t->p >= 0 && t->p <= 1)) return "transform: corruption probability must be in [0, 1]";
+  return NULL;
+}
+
+mn_status mn_transform_apply_labels(const mn_transform *t, mn_dataset *train,
+                                    double *changed)
 {
   *changed = 0;
+  const char *bad = mn_transform_check(t);
+  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
+  if (t->labels == MN_LABELS_TRUE) return MN_OK;
+
+  /* One uniform draw decides, a second picks the class; the draws of label i
+   * depend only on (seed, i), never on the inputs. */
+  size_t diff = 0;
+  for (size_t i = 0; i < train->n; i++) {
+    mn_rng r;
+    item_rng(&r, t->seed, MN_STREAM_LABELS, i);
+    double u = mn_rng_uniform(&r);
+    int32_t cls = (int32_t)mn_rng_below(&r, (uint64_t)train->nclass);
+    if (t->labels == MN_LABELS_RANDOM || u < t->p) {
+      diff += cls != train->y[i];
+      train->y[i] = cls;
+    }
+  }
+  *changed = train->n ? (double)diff / (double)train->n : 0.0;
+  return MN_OK;
+}
+
+static mn_status check_shapes(const mn_dataset *train, const mn_dataset *test)
+{
   if (test && test->d != train->d)
     return mn_error_set(MN_ERR_ARG, "transform: train and test feature counts differ");
-  if (!(t->p >= 0 && t->p <= 1))
-    return mn_error_set(MN_ERR_ARG, "transform: corruption probability must be in [0, 1]");
+  return MN_OK;
+}
 
-  /* Labels: one uniform draw decides, a second picks the class. */
-  if (t->labels != MN_LABELS_TRUE) {
-    size_t diff = 0;
-    for (size_t i = 0; i < train->n; i++) {
-      mn_rng r;
-      item_rng(&r, t->seed, MN_STREAM_LABELS, i);
-      double u = mn_rng_uniform(&r);
-      int32_t cls = (int32_t)mn_rng_below(&r, (uint64_t)train->nclass);
-      if (t->labels == MN_LABELS_RANDOM || u < t->p) {
-        diff += cls != train->y[i];
-        train->y[i] = cls;
-      }
-    }
-    *changed = train->n ? (double)diff / (double)train->n : 0.0;
-  }
+mn_status mn_transform_apply_inputs(const mn_transform *t, mn_dataset *train,
+                                    mn_dataset *test)
+{
+  MN_TRY(check_shapes(train, test));
   if (t->inputs == MN_INPUTS_TRUE) return MN_OK;
 
   const size_t d = train->d;
@@ -175,4 +195,14 @@ mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
   free(perm);
   free(tmp);
   return MN_OK;
+}
+
+mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
+                             mn_dataset *test, double *changed)
+{
+  *changed = 0;
+  /* Both checks before either part changes anything. */
+  MN_TRY(check_shapes(train, test));
+  MN_TRY(mn_transform_apply_labels(t, train, changed));
+  return mn_transform_apply_inputs(t, train, test);
 }

@@ -19,6 +19,7 @@
 #include "minnorm/dataset.h"
 #include "minnorm/fit.h"
 #include "minnorm/io.h"
+#include "minnorm/pipeline.h"
 #include "minnorm/report.h"
 #include "minnorm/solver.h"
 #include "minnorm/status.h"
@@ -294,11 +295,65 @@ static void test_transform(void) {
   mn_dataset_destroy(&x.src_te);
 }
 
+/* A pipeline made, run on a miss, a hit and a miss again, and destroyed. */
+typedef struct {
+  mn_pipeline_opts o;
+  mn_pipeline *p;
+} pipe_ctx;
+static mn_status do_pipeline(void *c) {
+  pipe_ctx *x = c;
+  const mn_transform ts[3] = {{MN_LABELS_CORRUPT, 0.5, MN_INPUTS_SHUFFLED, 1},
+                              {MN_LABELS_RANDOM, 1, MN_INPUTS_SHUFFLED, 1},
+                              {MN_LABELS_TRUE, 0, MN_INPUTS_GAUSSIAN, 1}};
+  mn_status s = mn_pipeline_create(&x->o, &x->p);
+  for (int k = 0; s == MN_OK && k < 3; ++k) {
+    mn_dataset *tr, *te;
+    double ch;
+    s = mn_pipeline_run(x->p, &ts[k], &tr, &te, &ch, NULL);
+    mn_dataset_destroy(&tr);
+    mn_dataset_destroy(&te);
+  }
+  if (s != MN_OK) mn_pipeline_destroy(&x->p);
+  return s;
+}
+static void undo_pipeline(void *c) { mn_pipeline_destroy(&((pipe_ctx *)c)->p); }
+
+static void test_pipeline(void) {
+  char dir[1024], spec[1100];
+  CU_ASSERT_FATAL(tu_mkdtemp(dir, sizeof dir) == 0);
+  uint8_t pix[6 * 64], lab[6];
+  for (int i = 0; i < 6 * 64; ++i) pix[i] = (uint8_t)(i * 7);
+  for (int i = 0; i < 6; ++i) lab[i] = (uint8_t)i;
+  const char *names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+  for (int k = 0; k < 4; k += 2) {
+    char img[1100], lbl[1100];
+    tu_path(img, sizeof img, dir, names[k]);
+    tu_path(lbl, sizeof lbl, dir, names[k + 1]);
+    CU_ASSERT_FATAL(tu_idx_write_pair(img, lbl, 6, 8, 8, pix, lab, 0) == 0);
+  }
+  snprintf(spec, sizeof spec, "mnist:%s", dir);
+  static const char *what[] = {"pipeline none", "pipeline gabor"};
+  for (int f = MN_FEATURES_NONE; f <= MN_FEATURES_GABOR; ++f) {
+    pipe_ctx x = {.o = mn_pipeline_opts_default(), .p = NULL};
+    x.o.data = spec;
+    x.o.n = 0;
+    x.o.features = (mn_features_kind)f;
+    x.o.gabor.J = 2;
+    x.o.gabor.L = 2;
+    TU_CHECK(do_pipeline(&x) == MN_OK, "%s: %s", what[f], mn_error_message());
+    undo_pipeline(&x);
+    sweep(what[f], do_pipeline, undo_pipeline, &x);
+  }
+  tu_rmtree(dir);
+}
+
 int main(void) {
   static const tu_test t[] = {{"load", test_load},
                               {"fit", test_fit},
                               {"predict and output", test_predict_and_output},
                               {"transform", test_transform},
+                              {"pipeline", test_pipeline},
                               {NULL, NULL}};
   static const tu_suite suites[] = {{"allocation failure", t}, {NULL, NULL}};
   return tu_run(suites);

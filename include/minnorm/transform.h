@@ -50,11 +50,32 @@ const char *mn_inputs_kind_name(mn_inputs_kind k);
 /* Writes e.g. "corrupt:0.4" or "random" into buf. */
 void mn_transform_labels_name(const mn_transform *t, char *buf, size_t len);
 
+/* NULL if t is valid (known kinds, 0 <= p <= 1), else a one-line message. */
+const char *mn_transform_check(const mn_transform *t);
+
 /* Applies the transform in place: labels to train only, inputs to train and
  * test (test may be NULL).  *changed receives the fraction of training labels
  * that differ afterwards.  Fails with MN_ERR_NOMEM or MN_ERR_ARG. */
 mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,
                              mn_dataset *test, double *changed);
+
+/* The two halves of mn_transform_apply, which is exactly labels then inputs
+ * (so that a caller can redo one half without the other: the pipeline
+ * reuses transformed inputs across a sweep over label corruption).
+ *
+ * Labels: in place on train's labels only; reads t->labels, t->p, t->seed
+ * and the labels, never the inputs, so the result does not depend on
+ * whether the inputs were transformed first.  *changed as above.  Fails
+ * with MN_ERR_ARG (mn_transform_check's message) before changing anything.
+ *
+ * Inputs: in place on train and test (test may be NULL); reads t->inputs,
+ * t->seed and the (original) training pixels, never the labels.  Fails with
+ * MN_ERR_ARG (train and test d differ) or MN_ERR_NOMEM before changing
+ * anything. */
+mn_status mn_transform_apply_labels(const mn_transform *t, mn_dataset *train,
+                                    double *changed);
+mn_status mn_transform_apply_inputs(const mn_transform *t, mn_dataset *train,
+                                    mn_dataset *test);
 
 /* Returns a new deep copy of ds — caller destroys. */
 mn_status mn_dataset_copy(const mn_dataset *ds, mn_dataset **out);

@@ -9,11 +9,9 @@
 void cli_common_defaults(cli_common *c)
 {
   memset(c, 0, sizeof *c);
-  c->n = 10000;
+  c->pipe = mn_pipeline_opts_default();
   c->fit = mn_fit_opts_default();
   c->tr = mn_transform_default();
-  c->gopts = mn_gabor_opts_default();
-  c->ropts = mn_randconv_opts_default();
 }
 
 int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
@@ -25,9 +23,9 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (!strcmp(argv[*i], "--progress")) { c->progress = 1; return 1; }
 #define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
-  if (FLAG("--data")) OK((c->data = v, 0));
-  if (FLAG("--n-test")) OK(cli_size("--n-test", v, &c->n_test));
-  if (FLAG("--n")) OK(cli_size("--n", v, &c->n));
+  if (FLAG("--data")) OK((c->pipe.data = v, 0));
+  if (FLAG("--n-test")) OK(cli_size("--n-test", v, &c->pipe.n_test));
+  if (FLAG("--n")) OK(cli_size("--n", v, &c->pipe.n));
   if (FLAG("--kernel")) OK(mn_kernel_kind_parse(v, &c->fit.kernel.kind));
   if (FLAG("--sigma")) OK(cli_double("--sigma", v, &c->fit.kernel.sigma));
   if (FLAG("--gamma")) {
@@ -50,28 +48,28 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (FLAG("--maxit")) OK(cli_size("--maxit", v, &c->fit.solver.maxit));
   if (FLAG("--features")) {
     if (r < 0) return -1;
-    c->gabor = c->randconv = 0;
+    c->pipe.features = MN_FEATURES_NONE;
     if (!strcmp(v, "none")) return 1;
     if (!strcmp(v, "gabor")) {
-      c->gabor = 1;
+      c->pipe.features = MN_FEATURES_GABOR;
       return 1;
     }
     if (!strncmp(v, "randconv:", 9)) {
-      c->randconv = 1;
-      OK(cli_size("--features randconv:F", v + 9, &c->ropts.filters));
+      c->pipe.features = MN_FEATURES_RANDCONV;
+      OK(cli_size("--features randconv:F", v + 9, &c->pipe.randconv.filters));
     }
     mn_error_set(MN_ERR_ARG, "--features '%s': expected none, gabor or randconv:F", v);
     return -1;
   }
-  if (FLAG("--gabor-scales")) OK(cli_int("--gabor-scales", v, &c->gopts.J));
-  if (FLAG("--gabor-orientations")) OK(cli_int("--gabor-orientations", v, &c->gopts.L));
-  if (FLAG("--randconv-patch")) OK(cli_size("--randconv-patch", v, &c->ropts.patch));
+  if (FLAG("--gabor-scales")) OK(cli_int("--gabor-scales", v, &c->pipe.gabor.J));
+  if (FLAG("--gabor-orientations")) OK(cli_int("--gabor-orientations", v, &c->pipe.gabor.L));
+  if (FLAG("--randconv-patch")) OK(cli_size("--randconv-patch", v, &c->pipe.randconv.patch));
   if (FLAG("--randconv-filters"))
-    OK(mn_randconv_source_parse(v, &c->ropts.source));
-  if (FLAG("--randconv-bias")) OK(cli_double("--randconv-bias", v, &c->ropts.bias));
-  if (FLAG("--randconv-zca")) OK(cli_double("--randconv-zca", v, &c->ropts.zca_eps));
-  if (FLAG("--randconv-pool")) OK(cli_size("--randconv-pool", v, &c->ropts.pool));
-  if (FLAG("--randconv-block")) OK(cli_size("--randconv-block", v, &c->ropts.block));
+    OK(mn_randconv_source_parse(v, &c->pipe.randconv.source));
+  if (FLAG("--randconv-bias")) OK(cli_double("--randconv-bias", v, &c->pipe.randconv.bias));
+  if (FLAG("--randconv-zca")) OK(cli_double("--randconv-zca", v, &c->pipe.randconv.zca_eps));
+  if (FLAG("--randconv-pool")) OK(cli_size("--randconv-pool", v, &c->pipe.randconv.pool));
+  if (FLAG("--randconv-block")) OK(cli_size("--randconv-block", v, &c->pipe.randconv.block));
   if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
   if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));
   if (FLAG("--seed")) {
@@ -95,17 +93,13 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 
 int cli_common_check(cli_common *c)
 {
-  if (!c->data) {
-    mn_error_set(MN_ERR_ARG, "--data KIND:DIR is required (e.g. --data mnist:data/mnist)");
-    return -1;
-  }
+  c->pipe.randconv.seed = c->tr.seed;
   /* The plan takes this process's budget as given (one process per node
    * here; the MPI backend divides by the ranks it shares the node with). */
   c->fit.max_memory = mn_mem_budget(c->fit.max_memory, 1);
-  const char *bad = mn_fit_opts_check(&c->fit);
-  if (!bad && c->gabor) bad = mn_gabor_opts_check(&c->gopts);
-  c->ropts.seed = c->tr.seed;
-  if (!bad && c->randconv) bad = mn_randconv_opts_check(&c->ropts);
+  /* --data first: without it nothing else matters. */
+  const char *bad = c->pipe.data ? mn_fit_opts_check(&c->fit) : NULL;
+  if (!bad) bad = mn_pipeline_opts_check(&c->pipe);
   if (bad) {
     mn_error_set(MN_ERR_ARG, "%s", bad);
     return -1;
@@ -113,40 +107,15 @@ int cli_common_check(cli_common *c)
   return 0;
 }
 
-mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test,
-                              mn_progress *progress)
-{
-  if (!c->gabor) return MN_OK;
-  mn_gabor_plan *plan = NULL;
-  mn_dataset *ftr = NULL, *fte = NULL;
-  const mn_dataset *tr = *train;
-  mn_status s = mn_gabor_plan_create(&c->gopts, tr->h, tr->w, tr->channels, &plan);
-  if (!s) s = mn_gabor_transform_progress(plan, *train, &ftr, progress);
-  if (!s && *test) s = mn_gabor_transform_progress(plan, *test, &fte, progress);
-  mn_gabor_plan_destroy(&plan);
-  if (s) {
-    mn_dataset_destroy(&ftr);
-    mn_dataset_destroy(&fte);
-    return s;
-  }
-  mn_dataset_destroy(train);
-  *train = ftr;
-  if (*test) {
-    mn_dataset_destroy(test);
-    *test = fte;
-  }
-  return MN_OK;
-}
-
 const char *cli_common_features_name(const cli_common *c)
 {
   static char buf[128];
-  const mn_randconv_opts *r = &c->ropts;
-  if (c->randconv)
+  const mn_randconv_opts *r = &c->pipe.randconv;
+  if (c->pipe.features == MN_FEATURES_RANDCONV)
     snprintf(buf, sizeof buf, "randconv(F=%zu,k=%zu,%s,bias=%g,zca=%g,pool=%zu)", r->filters,
              r->patch, mn_randconv_source_name(r->source), r->bias, r->zca_eps, r->pool);
-  else if (c->gabor)
-    snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->gopts.J, c->gopts.L);
+  else if (c->pipe.features == MN_FEATURES_GABOR)
+    snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->pipe.gabor.J, c->pipe.gabor.L);
   else
     return "none";
   return buf;
@@ -252,15 +221,6 @@ int cli_usage_error(const char *cmd)
   snprintf(who, sizeof who, "minnorm %s", cmd);
   cli_traceback(who);
   return 2;
-}
-
-mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test)
-{
-  *test = NULL;
-  MN_TRY(mn_dataset_load_spec(c->data, "train", c->n, train));
-  mn_status s = mn_dataset_load_spec(c->data, "test", c->n_test, test);
-  if (s) mn_dataset_destroy(train);
-  return s;
 }
 
 mn_progress *cli_common_progress(const cli_common *c)

@@ -7,22 +7,19 @@
 #include <stdio.h>
 #include "minnorm/dataset.h"
 #include "minnorm/fit.h"
-#include "minnorm/gabor.h"
+#include "minnorm/pipeline.h"
 #include "minnorm/progress.h"
-#include "minnorm/randconv.h"
 #include "minnorm/transform.h"
 
 typedef struct {
-  const char *data;     /* --data KIND:DIR (required)                       */
-  size_t n, n_test;     /* --n (default 10000; 0 = all), --n-test (0 = all) */
+  mn_pipeline_opts pipe; /* --data KIND:DIR (required), --n (default 10000;
+                           0 = all), --n-test (0 = all), --features
+                           none|gabor|randconv:F, --gabor-*, --randconv-*
+                           (randconv seed = --seed)                         */
   mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
   mn_transform tr;      /* --labels, --inputs, --seed                        */
   int quiet;            /* --quiet                                           */
   int progress;         /* --progress: progress on stderr even if not a tty  */
-  int gabor;            /* --features gabor (0: raw pixels)                  */
-  mn_gabor_opts gopts;  /* --gabor-scales, --gabor-orientations              */
-  int randconv;         /* --features randconv:F (fit only; F in ropts)      */
-  mn_randconv_opts ropts; /* --randconv-* flags; seed = --seed               */
 } cli_common;
 
 void cli_common_defaults(cli_common *c);
@@ -43,19 +40,9 @@ void cli_common_help_tail(FILE *f);
  * stderr and returns 2, the usage-error exit code. */
 int cli_usage_error(const char *cmd);
 
-/* Loads the training and test sets named by --data, --n, --n-test. */
-mn_status cli_common_load(const cli_common *c, mn_dataset **train, mn_dataset **test);
-
-/* Applies the feature map chosen by --features to both sets (after the
- * randomization transforms), replacing them with new datasets; a no-op for
- * raw pixels and for randconv (whose features are never stored: fit builds
- * its kernel from them, see randconv.h).  On failure the sets are left as
- * they were.  progress: NULL for none. */
-mn_status cli_common_features(const cli_common *c, mn_dataset **train, mn_dataset **test,
-                              mn_progress *progress);
-
 /* "none", e.g. "gabor(J=3,L=8)" or "randconv(F=1024,k=6,patches,...)" for
- * reports. */
+ * reports.  The data, transforms and features themselves come from
+ * mn_pipeline_create(&c->pipe, ...) and mn_pipeline_run(.., &c->tr, ..). */
 const char *cli_common_features_name(const cli_common *c);
 
 /* Progress for long phases on stderr when it is a terminal or --progress

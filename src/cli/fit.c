@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/io.h"
-#include "minnorm/randconv.h"
-#include "minnorm/sysinfo.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"
@@ -94,33 +92,29 @@ int cli_fit_main(int argc, char **argv)
   mn_model model;
   memset(&model, 0, sizeof model);
   int32_t *pred = NULL;
-  mn_randconv *rconv = NULL;
+  mn_pipeline *pipe = NULL;
   char *cmd = cli_join_args("minnorm", argc, argv);
   mn_fit_result res;
   double changed = 0;
   mn_status s;
 
   a.com.fit.solver.progress = prog;
-  if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
+  a.com.pipe.single_run = 1; /* one fit: the data are handed over, not copied */
+  if ((s = mn_pipeline_create(&a.com.pipe, &pipe)) ||
+      (s = mn_pipeline_run(pipe, &a.com.tr, &train, &test, &changed, prog)))
+    goto fail;
   const char *feat =
-      a.com.gabor || a.com.randconv ? cli_common_features_name(&a.com) : NULL;
-  if ((s = mn_transform_apply(&a.com.tr, train, test, &changed))) goto fail;
-  double t_feat = mn_time_now();
-  if ((s = cli_common_features(&a.com, &train, &test, prog))) goto fail;
-  t_feat = mn_time_now() - t_feat;
+      a.com.pipe.features != MN_FEATURES_NONE ? cli_common_features_name(&a.com) : NULL;
+  double t_feat = mn_pipeline_feature_seconds(pipe);
   pred = malloc((test->n + 1) * sizeof *pred);
   if (!pred) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
-  if (a.com.randconv) {
-    /* Random convolutional features: K accumulated over filter blocks. */
-    double t0 = mn_time_now();
-    if ((s = mn_randconv_create(&a.com.ropts, train, &rconv))) goto fail;
-    double t_setup = mn_time_now() - t0;
+  if (a.com.pipe.features == MN_FEATURES_RANDCONV) {
+    /* Random convolutional features: K accumulated over filter blocks; the
+     * pipeline built the filters and whitening (timed in t_feat). */
     mn_randconv_fit_ctx ctx;
     mn_kernel_source src;
-    mn_randconv_kernel_source(rconv, train, test, &ctx, &src);
+    mn_randconv_kernel_source(mn_pipeline_randconv(pipe), train, test, &ctx, &src);
     if ((s = mn_fit_run_source(&a.com.fit, &src, &model.alpha, &res, pred))) goto fail;
-    res.t_features += t_setup;
-    res.t_total += t_setup;
     model.n = res.n;
     model.c = res.c;
   } else if ((s = mn_fit_run(&a.com.fit, train, test, &model, &res, pred))) {
@@ -138,12 +132,12 @@ int cli_fit_main(int argc, char **argv)
   if (a.save_pred && (s = write_predictions(a.save_pred, test->n, pred))) goto fail;
   wrote_pred = a.save_pred != NULL;
   if (a.out) {
-    mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.data, &a.com.tr, changed,
+    mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.pipe.data, &a.com.tr, changed,
                            a.save_model, feat};
     if ((s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res))) goto fail;
   }
   if (!a.com.quiet) {
-    mn_report_meta meta = {NULL, a.com.data, &a.com.tr, changed, NULL, feat};
+    mn_report_meta meta = {NULL, a.com.pipe.data, &a.com.tr, changed, NULL, feat};
     mn_report_print_summary(stdout, &meta, &a.com.fit, &res);
   }
   rc = 0;
@@ -157,7 +151,7 @@ fail:
 done:
   mn_progress_destroy(&prog);
   mn_model_release(&model);
-  mn_randconv_destroy(&rconv);
+  mn_pipeline_destroy(&pipe);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);
   free(pred);

@@ -88,7 +88,7 @@ int cli_interpolants_main(int argc, char **argv)
     }
   }
   if (cli_common_check(&com)) goto usage;
-  if (com.randconv) {
+  if (com.pipe.features == MN_FEATURES_RANDCONV) {
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     goto usage;
   }
@@ -98,6 +98,7 @@ int cli_interpolants_main(int argc, char **argv)
   }
   if (cli_check_outputs("minnorm interpolants", "--out", out, (const char *)NULL)) return 1;
 
+  mn_pipeline *pipe = NULL;
   mn_dataset *train = NULL, *test = NULL;
   mn_interp_result r[3];
   memset(r, 0, sizeof r);
@@ -108,9 +109,9 @@ int cli_interpolants_main(int argc, char **argv)
   double changed;
   mn_progress *prog = cli_common_progress(&com);
   com.fit.solver.progress = prog;
-  if ((s = cli_common_load(&com, &train, &test)) ||
-      (s = mn_transform_apply(&com.tr, train, test, &changed)) ||
-      (s = cli_common_features(&com, &train, &test, prog)))
+  com.pipe.single_run = 1; /* one use of the data: handed over, not copied */
+  if ((s = mn_pipeline_create(&com.pipe, &pipe)) ||
+      (s = mn_pipeline_run(pipe, &com.tr, &train, &test, &changed, prog)))
     goto fail;
   if (centers == 0) centers = train->n;
 
@@ -151,6 +152,7 @@ fail:
   cli_traceback("minnorm interpolants");
 done:
   mn_progress_destroy(&prog);
+  mn_pipeline_destroy(&pipe);
   free(cmd);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);

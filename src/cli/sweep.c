@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
     for (size_t k = 0; k < 6; k++) a->levels[a->nlevels++] = def[k];
   }
   if (cli_common_check(&a->com)) return 2;
-  if (a->com.randconv) {
+  if (a->com.pipe.features == MN_FEATURES_RANDCONV) {
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     return 2;
   }
@@ -123,18 +123,17 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
   return 0;
 }
 
-/* One fit on fresh copies of the data under transform t. */
-static mn_status run_one(const cli_common *com, const mn_dataset *train,
-                         const mn_dataset *test, const mn_transform *t, mn_sweep_row *row)
+/* One fit on the pipeline's data under transform t (the pipeline reuses the
+ * featurized inputs when only the labels change from the last row). */
+static mn_status run_one(const cli_common *com, mn_pipeline *pipe, const mn_transform *t,
+                         mn_sweep_row *row)
 {
   mn_dataset *tr = NULL, *te = NULL;
   mn_model model;
   mn_status s;
   memset(row, 0, sizeof *row);
   row->tr = *t;
-  if ((s = mn_dataset_copy(train, &tr)) || (s = mn_dataset_copy(test, &te)) ||
-      (s = mn_transform_apply(t, tr, te, &row->changed)) ||
-      (s = cli_common_features(com, &tr, &te, com->fit.solver.progress)))
+  if ((s = mn_pipeline_run(pipe, t, &tr, &te, &row->changed, com->fit.solver.progress)))
     goto done;
   s = mn_fit_run(&com->fit, tr, te, &model, &row->r, NULL);
   if (s == MN_OK) mn_model_release(&model);
@@ -159,7 +158,9 @@ int cli_sweep_main(int argc, char **argv)
   }
   if (cli_check_outputs("minnorm sweep", "--out", a.out, "--plot", a.plot, (const char *)NULL))
     return 1;
-  mn_dataset *train = NULL, *test = NULL;
+  mn_pipeline *pipe = NULL;
+  size_t n = 0, n_test = 0;
+  int nclass = 0;
   mn_progress *prog = NULL;
   mn_sweep_row *rows = calloc(a.nlevels + a.nmodes, sizeof *rows);
   size_t nrows = 0;
@@ -168,12 +169,13 @@ int cli_sweep_main(int argc, char **argv)
   if (!rows) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
   prog = cli_common_progress(&a.com);
   a.com.fit.solver.progress = prog;
-  if ((s = cli_common_load(&a.com, &train, &test))) goto fail;
+  if ((s = mn_pipeline_create(&a.com.pipe, &pipe))) goto fail;
+  mn_pipeline_sizes(pipe, &n, &n_test, &nclass);
   if (!a.com.quiet) {
     char kdesc[96];
     mn_report_kernel_desc(&a.com.fit.kernel, kdesc, sizeof kdesc);
-    printf("# minnorm sweep  n = %zu, n_test = %zu, %s, lambda = %g, seed %llu\n", train->n,
-           test->n, kdesc, a.com.fit.solver.lambda, (unsigned long long)a.com.tr.seed);
+    printf("# minnorm sweep  n = %zu, n_test = %zu, %s, lambda = %g, seed %llu\n", n,
+           n_test, kdesc, a.com.fit.solver.lambda, (unsigned long long)a.com.tr.seed);
     printf("%s\n", mn_sweep_csv_header());
     fflush(stdout);
   }
@@ -185,7 +187,7 @@ int cli_sweep_main(int argc, char **argv)
     } else {
       t.inputs = a.modes[k - a.nlevels];
     }
-    if ((s = run_one(&a.com, train, test, &t, &rows[nrows]))) goto fail;
+    if ((s = run_one(&a.com, pipe, &t, &rows[nrows]))) goto fail;
     rows[nrows].by_inputs = k >= a.nlevels;
     if (!a.com.quiet) {
       mn_sweep_csv_row(stdout, &rows[nrows]);
@@ -198,9 +200,9 @@ int cli_sweep_main(int argc, char **argv)
     char title[160];
     char kdesc[96];
     mn_report_kernel_desc(&a.com.fit.kernel, kdesc, sizeof kdesc);
-    snprintf(title, sizeof title, "minnorm: %s, n = %zu, lambda = %g", kdesc, train->n,
+    snprintf(title, sizeof title, "minnorm: %s, n = %zu, lambda = %g", kdesc, n,
              a.com.fit.solver.lambda);
-    if ((s = mn_sweep_plot(a.plot, rows, nrows, (size_t)train->nclass, title))) {
+    if ((s = mn_sweep_plot(a.plot, rows, nrows, (size_t)nclass, title))) {
       if (a.out) remove(a.out); /* all or nothing */
       goto fail;
     }
@@ -213,7 +215,6 @@ fail:
 done:
   mn_progress_destroy(&prog);
   free(rows);
-  mn_dataset_destroy(&train);
-  mn_dataset_destroy(&test);
+  mn_pipeline_destroy(&pipe);
   return rc;
 }

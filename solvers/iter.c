@@ -46,6 +46,36 @@ void mn_precond_apply(mn_precond *M, size_t c, double *B, size_t ldb)
 
 const char *mn_precond_name(const mn_precond *M) { return M->ops.name; }
 
+/* LAPACK's reverse-communication 1-norm estimator (no LAPACKE wrapper). */
+extern void dlacn2_(const int *n, double *v, double *x, int *isgn, double *est, int *kase,
+                    int *isave);
+
+mn_status mn_precond_rcond(mn_precond *M, double anorm, double *rcond)
+{
+  *rcond = 0;
+  const size_t n = M->n;
+  if (n == 0 || !(anorm > 0)) return MN_OK;
+  if (n > 0x7fffffff) return mn_error_set(MN_ERR_ARG, "rcond: n = %zu exceeds LAPACK's int", n);
+  double *v = malloc(2 * n * sizeof *v);
+  int *isgn = malloc(n * sizeof *isgn);
+  if (!v || !isgn) {
+    free(v);
+    free(isgn);
+    return mn_error_set(MN_ERR_NOMEM, "rcond estimate: out of memory");
+  }
+  double *x = v + n, est = 0;
+  int ni = (int)n, kase = 0, isave[3] = {0, 0, 0};
+  for (;;) {
+    dlacn2_(&ni, v, x, isgn, &est, &kase, isave);
+    if (kase == 0) break;
+    mn_precond_apply(M, 1, x, n); /* A symmetric: A^-1 and A^-T alike */
+  }
+  *rcond = est > 0 ? 1.0 / (anorm * est) : 0;
+  free(v);
+  free(isgn);
+  return MN_OK;
+}
+
 typedef struct {
   const mn_pmat *L;
   size_t cmax;

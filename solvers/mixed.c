@@ -62,6 +62,7 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
   info->converged = ri.converged;
   info->rel_residual = ri.rel_residual;
   info->backward_error = ri.backward_error;
+  info->anorm = ri.anorm;
   mn_progress_end(o->progress);
 done:
   mn_precond_destroy(&M);

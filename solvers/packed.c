@@ -123,6 +123,18 @@ void *mn_pmat_panel(const mn_pmat *pm, size_t J, size_t *ld)
   return (char *)pm->a + pm->off[J] * esz;
 }
 
+mn_status mn_pmat_copy_single(const mn_pmat *src, mn_pmat *dst)
+{
+  if (src->prec != MN_PREC_DOUBLE || dst->prec != MN_PREC_SINGLE || src->n != dst->n ||
+      src->nb != dst->nb || src->ldfix || dst->ldfix)
+    return mn_error_set(MN_ERR_ARG, "panel copy: shapes or precisions differ");
+  const double *a = src->a;
+  float *b = dst->a;
+  const size_t len = src->off[src->npanels];
+  for (size_t i = 0; i < len; i++) b[i] = (float)a[i];
+  return MN_OK;
+}
+
 double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j)
 {
   size_t J = j / pm->nb, ld;

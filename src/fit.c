@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 #include "minnorm/fit.h"
 #include "minnorm/mixed.h"
+#include "minnorm/op.h"
 #include "minnorm/packed.h"
 #include "minnorm/progress.h"
 #include "minnorm/sysinfo.h"
@@ -61,10 +61,12 @@ static mn_status scores_from_data(const mn_fit_job *j, const double *alpha, doub
 static mn_status scores_from_source(const mn_fit_job *j, const double *alpha, double *S,
                                     mn_progress *progress)
 {
+  mn_kernel_op *op = NULL;
+  MN_TRY(mn_kernel_op_create_cross_dense(j->m, j->n, j->Kt, j->m, &op));
   mn_progress_begin(progress, "predict", 1);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)j->m, (int)j->c, (int)j->n, 1.0,
-              j->Kt, (int)j->m, alpha, (int)j->n, 0.0, S, (int)j->m);
+  mn_kernel_op_apply(op, j->c, alpha, j->n, S, j->m, NULL);
   mn_progress_end(progress);
+  mn_kernel_op_destroy(&op);
   return MN_OK;
 }
 

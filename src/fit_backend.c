@@ -75,6 +75,26 @@ static void residual(mn_fit_job *j, mn_kernel_op *A, double *rowabs)
   j->res->t_residual = mn_time_now() - t0;
 }
 
+/* dpocon's estimate of 1/kappa_1 (Hager-Higham, dlacn2) from a Cholesky
+ * factor in panel storage: a few solves with one vector.  With the
+ * single-precision factor it estimates the condition of K to the factor's
+ * accuracy, which is ample while refinement converges. */
+static mn_status factor_rcond(mn_fit_job *j, const mn_pmat *L, double anorm)
+{
+  mn_precond *M = NULL;
+  MN_TRY(mn_precond_create_chol(L, 1, &M));
+  mn_status s = mn_precond_rcond(M, anorm, &j->res->solve.rcond);
+  mn_precond_destroy(&M);
+  return s;
+}
+
+static double max_of(size_t n, const double *v)
+{
+  double m = 0;
+  for (size_t i = 0; i < n; i++) m = fmax(m, v[i]);
+  return m;
+}
+
 /* ---- dense -------------------------------------------------------------- */
 
 static mn_status dense_fill(mn_fit_job *j, double *K)
@@ -189,8 +209,9 @@ static mn_status gram_packed(mn_fit_job *j, mn_pmat *pm)
   return s;
 }
 
-/* Double factorization of the packed K (lambda on its diagonal) and the
- * solve; R from the data (the factor overwrote K).  rowabs: as residual(). */
+/* Double factorization of the packed K (lambda on its diagonal), the solve,
+ * R from the data (the factor overwrote K) and the rcond estimate.  rowabs
+ * (n entries, may be NULL) receives K + lambda I's absolute row sums. */
 static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *rowabs)
 {
   const size_t n = j->n, c = j->c;
@@ -206,9 +227,16 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *rowabs)
   res->solve.rank = n;
   MN_TRY(mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x, j->sq,
                                   j->o->solver.lambda, &A));
-  residual(j, A, rowabs);
+  double *ra = rowabs ? rowabs : malloc((n + 1) * sizeof *ra);
+  if (!ra) {
+    mn_kernel_op_destroy(&A);
+    return mn_error_set(MN_ERR_NOMEM, "out of memory");
+  }
+  residual(j, A, ra);
   mn_kernel_op_destroy(&A);
-  return MN_OK;
+  mn_status s = factor_rcond(j, pm, max_of(n, ra));
+  if (ra != rowabs) free(ra);
+  return s;
 }
 
 mn_status mn_fit_backend_packed(mn_fit_job *j)
@@ -238,17 +266,6 @@ done:
 
 /* ---- mixed precision --------------------------------------------------- */
 
-/* A single-precision copy of a double panel matrix (same layout). */
-static mn_status round_to_single(const mn_pmat *pd, mn_pmat **ps)
-{
-  MN_TRY(mn_pmat_create(pd->n, pd->nb, MN_PREC_SINGLE, ps));
-  const double *a = pd->a;
-  float *b = (*ps)->a;
-  const size_t len = pd->off[pd->npanels];
-  for (size_t i = 0; i < len; i++) b[i] = (float)a[i];
-  return MN_OK;
-}
-
 mn_status mn_fit_backend_mixed(mn_fit_job *j)
 {
   const size_t n = j->n, c = j->c;
@@ -269,7 +286,8 @@ mn_status mn_fit_backend_mixed(mn_fit_job *j)
     res->t_gram = mn_time_now() - t0;
     MN_TRY_GOTO(s, gram_packed(j, pd), done);
     t0 = mn_time_now();
-    MN_TRY_GOTO(s, round_to_single(pd, &ps), done);
+    MN_TRY_GOTO(s, mn_pmat_create(n, MN_PMAT_NB, MN_PREC_SINGLE, &ps), done);
+    MN_TRY_GOTO(s, mn_pmat_copy_single(pd, ps), done);
     MN_TRY_GOTO(s, mn_kernel_op_create_packed(pd, 0.0, &A), done);
     res->t_gram += mn_time_now() - t0;
   } else {
@@ -300,6 +318,8 @@ mn_status mn_fit_backend_mixed(mn_fit_job *j)
     mi->stored_k = stored;
     res->t_solve = mn_time_now() - t0;
     if (s) goto done;
+    if (mi->converged)
+      MN_TRY_GOTO(s, factor_rcond(j, ps, mi->anorm), done);
   }
   mn_pmat_destroy(&ps);
   if (stored && (mi->single_failed || !mi->converged)) {
@@ -315,7 +335,7 @@ mn_status mn_fit_backend_mixed(mn_fit_job *j)
     s = packed_solve_double(j, pd, rowabs);
     if (!s) { /* what the double solve achieved, by the same measures */
       double anorm = 0, rr = 0, rinf = 0, xinf = 0;
-      for (size_t i = 0; i < n; i++) anorm = fmax(anorm, rowabs[i]);
+      anorm = max_of(n, rowabs);
       for (size_t i = 0; i < n * c; i++) {
         double r = j->Y[i] - j->R[i];
         rr += r * r;

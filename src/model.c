@@ -1,13 +1,13 @@
 /* minnorm — prediction in blocks, and the metrics of a fit. */
 #include <math.h>
 #include <stdlib.h>
-#include <cblas.h>
 #include "minnorm/model.h"
+#include "minnorm/op.h"
 #include "minnorm/progress.h"
 
-/* Test rows per prediction block: the m_blk × n kernel tile stays under
- * this many bytes whatever n is (64 MiB). */
-#define MN_PREDICT_TILE_BYTES ((size_t)64 << 20)
+/* Test rows per prediction block (a progress step); the kernel operator
+ * keeps its own tile under 16 MiB whatever n is. */
+#define MN_PREDICT_ROWS 4096
 
 void mn_onehot(size_t n, const int32_t *y, size_t c, double *Y)
 {
@@ -34,35 +34,36 @@ mn_status mn_model_predict_progress(const mn_model *mdl, size_t m, const double 
 {
   if (m == 0) return MN_OK;
   const size_t n = mdl->n, d = mdl->d, c = mdl->c;
-  size_t blk = n ? MN_PREDICT_TILE_BYTES / (n * sizeof(double)) : m;
-  if (blk < 16) blk = 16;
-  if (blk > m) blk = m;
-  double *T = malloc((blk * (n ? n : 1) + blk * c + blk) * sizeof(double));
-  if (!T) return mn_error_set(MN_ERR_NOMEM, "predict: out of memory for a %zu x %zu tile",
-                              blk, n);
-  double *S = T + blk * n, *sqz = S + blk * c;
+  /* Scores S = K(Z, X) alpha through the kernel operator, in blocks of test
+   * rows for progress; S is the caller's scores or a scratch block. */
+  const size_t blk = m < MN_PREDICT_ROWS ? m : MN_PREDICT_ROWS;
+  double *sqz = malloc(m * sizeof *sqz);
+  double *S = scores ? NULL : malloc(blk * c * sizeof *S);
+  mn_kernel_op *op = NULL;
+  mn_status s = MN_OK;
+  if (!sqz || (!scores && !S)) {
+    s = mn_error_set(MN_ERR_NOMEM, "predict: out of memory for %zu test rows", m);
+    goto done;
+  }
+  mn_kernel_row_norms(m, d, z, sqz);
+  MN_TRY_GOTO(s, mn_kernel_op_create_cross_data(&mdl->kernel, n, d, mdl->x, mdl->sq, m, z, sqz,
+                                                &op), done);
   mn_progress_begin(progress, "predict", (double)m);
   for (size_t r0 = 0; r0 < m; r0 += blk) {
-    size_t mb = r0 + blk < m ? blk : m - r0;
-    const double *zb = z + r0 * d;
-    mn_kernel_row_norms(mb, d, zb, sqz);
-    mn_kernel_block(&mdl->kernel, d, mb, zb, sqz, MN_ROWS_FOREIGN, NULL, n, mdl->x, mdl->sq, 0,
-                    0.0, T, mb);
-    if (n)
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mb, (int)c, (int)n,
-                  1.0, T, (int)mb, mdl->alpha, (int)n, 0.0, S, (int)mb);
-    else
-      for (size_t i = 0; i < mb * c; i++) S[i] = 0;
-    for (size_t i = 0; i < mb; i++) {
-      if (pred) pred[r0 + i] = (int32_t)mn_argmax_strided(c, S + i, mb);
-      if (scores)
-        for (size_t k = 0; k < c; k++) scores[r0 + i + k * m] = S[i + k * mb];
-    }
+    const size_t mb = r0 + blk < m ? blk : m - r0;
+    double *Sb = scores ? scores + r0 : S;
+    const size_t lds = scores ? m : mb;
+    mn_kernel_op_apply_rows(op, r0, mb, NULL, c, mdl->alpha, n, Sb, lds);
+    if (pred)
+      for (size_t i = 0; i < mb; i++) pred[r0 + i] = (int32_t)mn_argmax_strided(c, Sb + i, lds);
     mn_progress_update(progress, (double)(r0 + mb));
   }
   mn_progress_end(progress);
-  free(T);
-  return MN_OK;
+done:
+  mn_kernel_op_destroy(&op);
+  free(sqz);
+  free(S);
+  return s;
 }
 
 double mn_error_rate(size_t n, const int32_t *pred, const int32_t *y)

@@ -9,7 +9,7 @@
 struct mn_kernel_op {
   mn_kernel_op_ops ops;
   void *ctx;
-  size_t n;
+  size_t m, n;   /* rows, columns (m = n: the square training operator) */
   double shift;
 };
 
@@ -26,9 +26,18 @@ mn_status mn_kernel_op_create_custom(const mn_kernel_op_ops *ops, void *ctx, siz
   }
   op->ops = *ops;
   op->ctx = ctx;
-  op->n = n;
+  op->m = op->n = n;
   op->shift = shift;
   *out = op;
+  return MN_OK;
+}
+
+/* A rectangular operator (rows m != columns n): no shift. */
+static mn_status create_cross(const mn_kernel_op_ops *ops, void *ctx, size_t m, size_t n,
+                              mn_kernel_op **out)
+{
+  MN_TRY(mn_kernel_op_create_custom(ops, ctx, n, 0.0, out));
+  (*out)->m = m;
   return MN_OK;
 }
 
@@ -41,13 +50,19 @@ void mn_kernel_op_destroy(mn_kernel_op **op)
 }
 
 size_t mn_kernel_op_n(const mn_kernel_op *op) { return op->n; }
+size_t mn_kernel_op_rows(const mn_kernel_op *op) { return op->m; }
 const char *mn_kernel_op_name(const mn_kernel_op *op) { return op->ops.name; }
 
 void mn_kernel_op_apply(mn_kernel_op *op, size_t c, const double *X, size_t ldx, double *R,
                         size_t ldr, double *rowabs)
 {
   const size_t n = op->n;
-  if (n == 0 || c == 0) return;
+  if (op->m == 0 || c == 0) return;
+  if (n == 0) { /* an empty sum */
+    for (size_t k = 0; k < c; k++) memset(R + k * ldr, 0, op->m * sizeof *R);
+    if (rowabs) memset(rowabs, 0, op->m * sizeof *rowabs);
+    return;
+  }
   op->ops.apply(op->ctx, c, X, ldx, R, ldr, rowabs);
   if (op->shift != 0)
     for (size_t k = 0; k < c; k++)
@@ -61,7 +76,10 @@ void mn_kernel_op_apply_rows(mn_kernel_op *op, size_t i0, size_t m, const size_t
                              size_t c, const double *X, size_t ldx, double *R, size_t ldr)
 {
   if (m == 0 || c == 0) return;
-  if (op->n == 0) return;
+  if (op->n == 0) {
+    for (size_t k = 0; k < c; k++) memset(R + k * ldr, 0, m * sizeof *R);
+    return;
+  }
   op->ops.apply_rows(op->ctx, i0, m, idx, c, X, ldx, R, ldr);
   if (op->shift != 0)
     for (size_t k = 0; k < c; k++)
@@ -94,6 +112,14 @@ static size_t gather_rows(size_t n)
   return g < 1 ? 1 : g > 64 ? 64 : g;
 }
 
+/* The gather scratch of a stored operator with rows of length n: *gm rows
+ * of n doubles; NULL if it cannot be allocated. */
+static double *gather_alloc(size_t n, size_t *gm)
+{
+  *gm = gather_rows(n);
+  return malloc((n ? n : 1) * *gm * sizeof(double));
+}
+
 size_t mn_kernel_op_stored_scratch(size_t n)
 {
   return (n ? n : 1) * gather_rows(n) * sizeof(double);
@@ -109,7 +135,10 @@ size_t mn_kernel_op_stored_scratch(size_t n)
 typedef struct {
   const mn_kernel *k;
   size_t n, d, rows, grows;
-  const double *x, *sq;
+  const double *x, *sq;   /* the n training rows (the columns of K)       */
+  size_t m;               /* rows of the operator: n, or the foreign rows */
+  const double *z, *sqz;  /* x, or foreign (test) rows                    */
+  int cross;
   double *T;          /* the tile: rows x MN_APPLY_NB doubles (at least
                          d + MN_APPLY_NB); gathered rows (apply_rows) share
                          it: grows x d rows, then their grows x nb block   */
@@ -161,12 +190,19 @@ static void data_apply(void *vctx, size_t c, const double *X, size_t ldx, double
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)w, (int)c, (int)(m - skip),
                     1.0, T + skip, (int)m, X + r0 + skip, (int)ldx, 1.0, R + c0, (int)ldr);
       if (rowabs)
-        for (size_t j = 0; j < w; j++)
-          for (size_t i = 0; i < m; i++) {
-            double v = fabs(T[i + j * m]);
+        for (size_t j = 0; j < w; j++) {
+          /* Every entry adds to its row; those below the diagonal block
+           * also to the mirrored row c0 + j. */
+          const double *col = T + j * m;
+          double sum = 0;
+          for (size_t i = 0; i < skip; i++) rowabs[r0 + i] += fabs(col[i]);
+          for (size_t i = skip; i < m; i++) {
+            const double v = fabs(col[i]);
             rowabs[r0 + i] += v;
-            if (r0 + i >= c0 + w) rowabs[c0 + j] += v;
+            sum += v;
           }
+          rowabs[c0 + j] += sum;
+        }
     }
   }
 }
@@ -175,6 +211,9 @@ static void data_apply_rows(void *vctx, size_t i0, size_t m, const size_t *idx, 
                             const double *X, size_t ldx, double *R, size_t ldr)
 {
   const data_op *o = vctx;
+  /* Rows of the square operator carry their global index (the diagonal);
+   * foreign rows carry none. */
+  const size_t gi0 = o->cross ? MN_ROWS_FOREIGN : i0;
   const size_t n = o->n, d = o->d, nb = MN_APPLY_NB;
   /* Contiguous rows are read in place; gathered ones are copied first.  The
    * tile holds at most rows x nb, so row blocks are capped at both. */
@@ -184,24 +223,34 @@ static void data_apply_rows(void *vctx, size_t i0, size_t m, const size_t *idx, 
     const double *A, *sqa;
     if (idx) {
       for (size_t r = 0; r < mb; r++) {
-        memcpy(o->T + r * d, o->x + idx[r0 + r] * d, d * sizeof *o->T);
-        o->gsq[r] = o->sq[idx[r0 + r]];
+        memcpy(o->T + r * d, o->z + idx[r0 + r] * d, d * sizeof *o->T);
+        o->gsq[r] = o->sqz[idx[r0 + r]];
       }
       A = o->T;
       sqa = o->gsq;
     } else {
-      A = o->x + (i0 + r0) * d;
-      sqa = o->sq + i0 + r0;
+      A = o->z + (i0 + r0) * d;
+      sqa = o->sqz + i0 + r0;
     }
     double *C = idx ? o->T + mb * d : o->T;
     for (size_t j0 = 0; j0 < n; j0 += nb) {
       const size_t w = n - j0 < nb ? n - j0 : nb;
-      mn_kernel_block(o->k, d, mb, A, sqa, i0 + r0, idx ? idx + r0 : NULL, w, o->x + j0 * d,
-                      o->sq + j0, j0, 0.0, C, mb);
+      mn_kernel_block(o->k, d, mb, A, sqa, o->cross ? gi0 : i0 + r0,
+                      idx && !o->cross ? idx + r0 : NULL, w, o->x + j0 * d, o->sq + j0, j0, 0.0,
+                      C, mb);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mb, (int)c, (int)w, 1.0,
                   C, (int)mb, X + j0, (int)ldx, j0 ? 1.0 : 0.0, R + r0, (int)ldr);
     }
   }
+}
+
+/* K(Z, X) X for foreign rows Z: the rows in blocks, no symmetry. */
+static void cross_apply(void *vctx, size_t c, const double *X, size_t ldx, double *R,
+                        size_t ldr, double *rowabs)
+{
+  const data_op *o = vctx;
+  data_apply_rows(vctx, 0, o->m, NULL, c, X, ldx, R, ldr);
+  (void)rowabs; /* not defined for a rectangular operator */
 }
 
 static void data_destroy(void *vctx)
@@ -213,11 +262,14 @@ static void data_destroy(void *vctx)
   free(o);
 }
 
-mn_status mn_kernel_op_create_data(const mn_kernel *k, size_t n, size_t d, const double *x,
-                                   const double *sq, double shift, mn_kernel_op **out)
+static mn_status data_create(const mn_kernel *k, size_t n, size_t d, const double *x,
+                             const double *sq, size_t m, const double *z, const double *sqz,
+                             double shift, mn_kernel_op **out)
 {
   *out = NULL;
   static const mn_kernel_op_ops ops = {"data", data_apply, data_apply_rows, data_destroy};
+  static const mn_kernel_op_ops xops = {"data-cross", cross_apply, data_apply_rows,
+                                        data_destroy};
   data_op *o = calloc(1, sizeof *o);
   if (!o) return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
   o->k = k;
@@ -225,16 +277,102 @@ mn_status mn_kernel_op_create_data(const mn_kernel *k, size_t n, size_t d, const
   o->d = d;
   o->x = x;
   o->sq = sq;
-  o->rows = data_rows(n);
-  o->grows = data_grows(n, d);
-  o->T = malloc(data_tile(n, d) * sizeof *o->T);
+  o->cross = z != NULL;
+  o->m = z ? m : n;
+  o->z = z ? z : x;
+  o->sqz = z ? sqz : sq;
+  /* Tiles of up to `rows` rows of the operator. */
+  const size_t tr = o->cross ? (m > n ? m : n) : n;
+  o->rows = data_rows(tr);
+  o->grows = data_grows(tr, d);
+  o->T = malloc(data_tile(tr, d) * sizeof *o->T);
   o->gsq = malloc(o->rows * sizeof *o->gsq);
   if (!o->T || !o->gsq) {
     data_destroy(o);
     return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory for its %zu x %d tile",
-                        data_rows(n), MN_APPLY_NB);
+                        data_rows(tr), MN_APPLY_NB);
   }
+  if (o->cross) return create_cross(&xops, o, m, n, out);
   return mn_kernel_op_create_custom(&ops, o, n, shift, out);
+}
+
+mn_status mn_kernel_op_create_data(const mn_kernel *k, size_t n, size_t d, const double *x,
+                                   const double *sq, double shift, mn_kernel_op **out)
+{
+  return data_create(k, n, d, x, sq, 0, NULL, NULL, shift, out);
+}
+
+mn_status mn_kernel_op_create_cross_data(const mn_kernel *k, size_t n, size_t d,
+                                         const double *x, const double *sq, size_t m,
+                                         const double *z, const double *sqz,
+                                         mn_kernel_op **out)
+{
+  static const double none = 0;
+  return data_create(k, n, d, x, sq, m, z ? z : &none, sqz ? sqz : &none, 0.0, out);
+}
+
+/* ---- a stored test x train block -------------------------------------- */
+
+typedef struct {
+  size_t m, n, ld, gm;
+  const double *Kt;
+  double *Tt;
+} cross_dense_op;
+
+static void cross_dense_row(const void *vctx, size_t i, double *v)
+{
+  const cross_dense_op *o = vctx;
+  for (size_t j = 0; j < o->n; j++) v[j] = o->Kt[i + j * o->ld];
+}
+
+static void cross_dense_apply(void *vctx, size_t c, const double *X, size_t ldx, double *R,
+                              size_t ldr, double *rowabs)
+{
+  const cross_dense_op *o = vctx;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)o->m, (int)c, (int)o->n, 1.0,
+              o->Kt, (int)o->ld, X, (int)ldx, 0.0, R, (int)ldr);
+  (void)rowabs;
+}
+
+static void cross_dense_rows(void *vctx, size_t i0, size_t m, const size_t *idx, size_t c,
+                             const double *X, size_t ldx, double *R, size_t ldr)
+{
+  const cross_dense_op *o = vctx;
+  if (!idx) {
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)c, (int)o->n, 1.0,
+                o->Kt + i0, (int)o->ld, X, (int)ldx, 0.0, R, (int)ldr);
+    return;
+  }
+  gather_apply_rows(o, cross_dense_row, o->n, o->Tt, o->gm, i0, m, idx, c, X, ldx, R, ldr);
+}
+
+static void cross_dense_destroy(void *vctx)
+{
+  cross_dense_op *o = vctx;
+  if (!o) return;
+  free(o->Tt);
+  free(o);
+}
+
+mn_status mn_kernel_op_create_cross_dense(size_t m, size_t n, const double *Kt, size_t ld,
+                                          mn_kernel_op **out)
+{
+  *out = NULL;
+  if (ld < m || ld == 0)
+    return mn_error_set(MN_ERR_ARG, "cross kernel operator: bad leading dimension %zu", ld);
+  static const mn_kernel_op_ops ops = {"dense-cross", cross_dense_apply, cross_dense_rows,
+                                       cross_dense_destroy};
+  cross_dense_op *o = calloc(1, sizeof *o);
+  if (!o) return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
+  o->m = m;
+  o->n = n;
+  o->ld = ld;
+  o->Kt = Kt;
+  if (!(o->Tt = gather_alloc(n, &o->gm))) {
+    cross_dense_destroy(o);
+    return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
+  }
+  return create_cross(&ops, o, m, n, out);
 }
 
 /* ---- from a stored dense K ------------------------------------------- */
@@ -295,20 +433,26 @@ static void dense_apply(void *vctx, size_t c, const double *X, size_t ldx, doubl
     case MN_DENSE_FULL:
       for (size_t i = 0; i < n; i++) rowabs[i] += fabs(col[i]);
       break;
-    case MN_DENSE_LOWER:
-      rowabs[j] += fabs(col[j]);
+    case MN_DENSE_LOWER: {
+      double sum = fabs(col[j]);
       for (size_t i = j + 1; i < n; i++) {
-        rowabs[i] += fabs(col[i]);
-        rowabs[j] += fabs(col[i]);
+        const double v = fabs(col[i]);
+        rowabs[i] += v;
+        sum += v;
       }
+      rowabs[j] += sum;
       break;
-    case MN_DENSE_UPPER:
-      rowabs[j] += fabs(o->diag[j]);
+    }
+    case MN_DENSE_UPPER: {
+      double sum = fabs(o->diag[j]);
       for (size_t i = 0; i < j; i++) {
-        rowabs[i] += fabs(col[i]);
-        rowabs[j] += fabs(col[i]);
+        const double v = fabs(col[i]);
+        rowabs[i] += v;
+        sum += v;
       }
+      rowabs[j] += sum;
       break;
+    }
     }
   }
 }
@@ -350,9 +494,7 @@ mn_status mn_kernel_op_create_dense(size_t n, const double *K, size_t ldk,
   o->K = K;
   o->diag = diag;
   o->st = storage;
-  o->gm = gather_rows(n);
-  o->Tt = malloc((n ? n : 1) * o->gm * sizeof *o->Tt);
-  if (!o->Tt) {
+  if (!(o->Tt = gather_alloc(n, &o->gm))) {
     dense_destroy(o);
     return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
   }
@@ -408,12 +550,17 @@ static void packed_apply(void *vctx, size_t c, const double *X, size_t ldx, doub
     }
     if (rowabs)
       for (size_t j = 0; j < w; j++) {
+        /* Column j below the diagonal adds to its rows and (summed) to row
+         * c0 + j; a local sum keeps the inner loop free of a dependence
+         * through memory. */
         const double *col = P + j * ld;
-        rowabs[c0 + j] += fabs(col[j]);
+        double *ra = rowabs + c0, sum = fabs(col[j]);
         for (size_t i = j + 1; i < n - c0; i++) {
-          rowabs[c0 + i] += fabs(col[i]);
-          rowabs[c0 + j] += fabs(col[i]);
+          const double v = fabs(col[i]);
+          ra[i] += v;
+          sum += v;
         }
+        ra[j] += sum;
       }
   }
 }
@@ -443,9 +590,7 @@ mn_status mn_kernel_op_create_packed(const mn_pmat *pm, double shift, mn_kernel_
   packed_op *o = calloc(1, sizeof *o);
   if (!o) return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
   o->pm = pm;
-  o->gm = gather_rows(pm->n);
-  o->Tt = malloc((pm->n ? pm->n : 1) * o->gm * sizeof *o->Tt);
-  if (!o->Tt) {
+  if (!(o->Tt = gather_alloc(pm->n, &o->gm))) {
     packed_destroy(o);
     return mn_error_set(MN_ERR_NOMEM, "kernel operator: out of memory");
   }

@@ -47,6 +47,14 @@ void mn_precond_destroy(mn_precond **M);
 void mn_precond_apply(mn_precond *M, size_t c, double *B, size_t ldb);
 const char *mn_precond_name(const mn_precond *M);
 
+/* Estimate of 1/kappa_1(A) = 1 / (||A||_1 ||A^-1||_1) for a symmetric A
+ * whose inverse M applies (a Cholesky factor of A): Hager's method as
+ * refined by Higham (LAPACK dlacn2, the estimator dpocon uses), a handful
+ * of applications of M to one vector.  anorm = ||A||_1 (= ||A||_inf).
+ * 0 for n = 0 or anorm <= 0.  Workspace 2 n doubles + n ints allocated
+ * here; MN_ERR_NOMEM. */
+mn_status mn_precond_rcond(mn_precond *M, double anorm, double *rcond);
+
 /* ---- drivers ------------------------------------------------------------ */
 
 typedef enum {

@@ -35,6 +35,7 @@ typedef struct {
   int fell_back;          /* answered by the double factorization instead   */
   double rel_residual;    /* final ||Y - (K + lambda I) x||_F / ||Y||_F     */
   double backward_error;  /* max ||r||_inf / (||K + lambda I||_inf max ||x||_inf) */
+  double anorm;           /* ||K + lambda I||_inf, measured on the way       */
 } mn_mixed_info;
 
 /* L: the single-precision factor of K + lambda I (mn_pmat_potrf).  X (n × c)

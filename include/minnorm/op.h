@@ -15,6 +15,8 @@
  *           panel for the part below its diagonal block, used twice.
  *   custom  any other implementation through mn_kernel_op_ops (the
  *           distributed operator of mpi/ is one).
+ * and two rectangular ones, K(Z, X) for rows Z that are not training rows
+ * (prediction): from the data, and from a stored test x train block.
  *
  * The operator applies A + shift I, where A is what it was created from:
  * K with its exact diagonal for `data`; the stored matrix for `dense` and
@@ -65,6 +67,19 @@ typedef struct {
 mn_status mn_kernel_op_create_data(const mn_kernel *k, size_t n, size_t d, const double *x,
                                    const double *sq, double shift, mn_kernel_op **out);
 
+/* K(Z, X): the m foreign rows z (row-major m x d, squared norms sqz)
+ * against the n training rows x; m x n, no shift, no row sums.  Borrows
+ * everything.  Returns new — caller destroys.  MN_ERR_NOMEM. */
+mn_status mn_kernel_op_create_cross_data(const mn_kernel *k, size_t n, size_t d,
+                                         const double *x, const double *sq, size_t m,
+                                         const double *z, const double *sqz,
+                                         mn_kernel_op **out);
+
+/* K(Z, X) stored: Kt m x n column-major (ld >= m), e.g. a kernel source's
+ * test block.  Borrows Kt.  Returns new — caller destroys. */
+mn_status mn_kernel_op_create_cross_dense(size_t m, size_t n, const double *Kt, size_t ld,
+                                          mn_kernel_op **out);
+
 /* From a stored dense K (column-major, ldk >= n).  diag (n entries) is
  * required for MN_DENSE_UPPER and ignored otherwise.  Borrows K and diag.
  * Returns new — caller destroys.  MN_ERR_NOMEM, MN_ERR_ARG. */
@@ -85,12 +100,15 @@ mn_status mn_kernel_op_create_custom(const mn_kernel_op_ops *ops, void *ctx, siz
 /* Accepts NULL; sets *op = NULL. */
 void mn_kernel_op_destroy(mn_kernel_op **op);
 
+/* Columns (the training samples X is indexed by) and rows (n, or the
+ * foreign rows of a rectangular operator; R has this many). */
 size_t mn_kernel_op_n(const mn_kernel_op *op);
+size_t mn_kernel_op_rows(const mn_kernel_op *op);
 const char *mn_kernel_op_name(const mn_kernel_op *op);
 
 /* R = (A + shift I) X; if rowabs is non-NULL it receives the absolute row
  * sums of A + shift I (the infinity norm is their maximum) at no extra
- * pass over K. */
+ * pass over K (square operators only: pass NULL for rectangular ones). */
 void mn_kernel_op_apply(mn_kernel_op *op, size_t c, const double *X, size_t ldx, double *R,
                         size_t ldr, double *rowabs);
 

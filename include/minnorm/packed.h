@@ -63,6 +63,11 @@ mn_status mn_pmat_wrap_dense(size_t n, size_t nb, double *K, size_t ldk, mn_pmat
 /* Panel J's first element and leading dimension. */
 void *mn_pmat_panel(const mn_pmat *pm, size_t J, size_t *ld);
 
+/* dst = src rounded to single precision: same n and nb, src double, dst
+ * single (e.g. the copy a mixed-precision factorization works on while the
+ * double K is kept).  MN_ERR_ARG on a shape or precision mismatch. */
+mn_status mn_pmat_copy_single(const mn_pmat *src, mn_pmat *dst);
+
 /* Entry (i, j), i >= j, as a double (tests and diagnostics). */
 double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j);
 

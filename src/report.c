@@ -224,11 +224,18 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   if (r->solve.used == MN_SOLVER_CG)
     fprintf(f, ", %zu iterations%s", r->solve.iters,
             r->solve.converged ? "" : " (NOT converged)");
-  if (r->solve.used == MN_SOLVER_MIXED)
-    fprintf(f, " (K %s), %zu refinement + %zu PCG steps%s%s, backward error %.1e",
-            r->mixed.stored_k ? "kept in double" : "from the data", r->mixed.refine_steps,
-            r->mixed.pcg_steps, r->mixed.fell_back ? ", then the double factorization" : "",
-            r->mixed.converged ? "" : " (NOT converged)", r->mixed.backward_error);
+  if (r->solve.used == MN_SOLVER_MIXED) {
+    const mn_mixed_info *m = &r->mixed;
+    if (m->single_failed)
+      fprintf(f, " (K kept in double): the single-precision factorization failed (K too "
+                 "ill-conditioned), so the double one solved it, backward error %.1e",
+              m->backward_error);
+    else
+      fprintf(f, " (K %s), %zu refinement + %zu PCG steps%s%s, backward error %.1e",
+              m->stored_k ? "kept in double" : "from the data", m->refine_steps, m->pcg_steps,
+              m->fell_back ? ", stalled: then the double factorization" : "",
+              m->converged ? "" : " (NOT converged)", m->backward_error);
+  }
   fputc('\n', f);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))

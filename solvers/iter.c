@@ -179,15 +179,20 @@ static void finish_info(size_t n, size_t c, const double *Y, const double *X,
 
 /* ---- refinement --------------------------------------------------------- */
 
+/* Both drivers start here: info cleared; 1 (converged, nothing to do) for
+ * an empty system. */
+static int trivial(const mn_kernel_op *A, size_t c, mn_iter_info *info)
+{
+  memset(info, 0, sizeof *info);
+  info->converged = mn_kernel_op_n(A) == 0 || c == 0;
+  return info->converged;
+}
+
 mn_status mn_refine_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double *Y,
                           double *X, double *AX, const mn_iter_opts *o, mn_iter_info *info)
 {
-  memset(info, 0, sizeof *info);
+  if (trivial(A, c, info)) return MN_OK;
   const size_t n = mn_kernel_op_n(A), nc = n * c;
-  if (n == 0 || c == 0) {
-    info->converged = 1;
-    return MN_OK;
-  }
   double *R = malloc(nc * sizeof *R), *rowabs = malloc(n * sizeof *rowabs);
   double *ynorm = malloc(c * sizeof *ynorm);
   if (!R || !rowabs || !ynorm) {
@@ -233,12 +238,8 @@ mn_status mn_refine_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double
 mn_status mn_pcg_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double *Y, double *X,
                        double *AX, int start, const mn_iter_opts *o, mn_iter_info *info)
 {
-  memset(info, 0, sizeof *info);
+  if (trivial(A, c, info)) return MN_OK;
   const size_t n = mn_kernel_op_n(A), nc = n * c;
-  if (n == 0 || c == 0) {
-    info->converged = 1;
-    return MN_OK;
-  }
   double *R = malloc(nc * sizeof *R), *Z = malloc(nc * sizeof *Z);
   double *P = malloc(nc * sizeof *P), *Q = malloc(nc * sizeof *Q);
   double *rowabs = malloc(n * sizeof *rowabs), *w = malloc(2 * c * sizeof *w);

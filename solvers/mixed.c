@@ -22,9 +22,10 @@
 static void progress_monitor(void *ctx, const mn_iter_event *ev)
 {
   mn_progress *p = ctx;
+  /* One line per step with its residual: a share of the step limit would
+   * give a meaningless ETA (refinement stops long before it). */
   mn_progress_note(p, "%s %zu: relative residual %.2e", ev->pcg ? "pcg step" : "step", ev->it,
                    ev->rel_residual);
-  mn_progress_update(p, (double)ev->it);
 }
 
 mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,

@@ -60,15 +60,6 @@ static mn_pmat *packed_copy(size_t n, const double *A, double shift, mn_precisio
   return pm;
 }
 
-static double reldiff(size_t len, const double *a, const double *b) {
-  double d = 0, nb = 0;
-  for (size_t i = 0; i < len; ++i) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    nb += b[i] * b[i];
-  }
-  return sqrt(d / nb);
-}
-
 typedef struct { size_t calls, last_it; int order_ok; } mon;
 static void monitor(void *ctx, const mn_iter_event *ev) {
   mon *m = ctx;
@@ -127,7 +118,7 @@ static void check_kappa(double kappa) {
   if (ri.converged) {
     TU_CHECK(ri.backward_error <= 2 * sqrt((double)n) * DBL_EPSILON,
              "kappa %g: backward error %.3g", kappa, ri.backward_error);
-    double fe = reldiff(n * c, X, Xref);
+    double fe = tu_reldiff(n * c, X, Xref);
     TU_CHECK(fe <= 100 * kappa * DBL_EPSILON, "kappa %g: forward error %.3g vs dposv", kappa,
              fe);
   }
@@ -147,7 +138,7 @@ static void check_kappa(double kappa) {
   if (!ri.converged) {
     TU_CHECK(pi.converged, "kappa %g: PCG after the stall did not converge in %zu steps "
              "(backward error %.3g)", kappa, pi.steps, pi.backward_error);
-    double fe = reldiff(n * c, X, Xref);
+    double fe = tu_reldiff(n * c, X, Xref);
     TU_CHECK(fe <= 100 * kappa * DBL_EPSILON, "kappa %g: PCG forward error %.3g vs dposv",
              kappa, fe);
     TU_CHECK(pi.backward_error <= 4 * sqrt((double)n) * DBL_EPSILON,

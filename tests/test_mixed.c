@@ -76,15 +76,6 @@ static resid naive_residual(size_t n, size_t c, const long double *K, const int3
   return out;
 }
 
-static double reldiff(size_t len, const double *a, const double *b) {
-  double d = 0, nb = 0;
-  for (size_t i = 0; i < len; ++i) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    nb += b[i] * b[i];
-  }
-  return nb > 0 ? sqrt(d / nb) : sqrt(d);
-}
-
 typedef struct {
   mn_status s;
   mn_fit_result res;
@@ -152,7 +143,7 @@ static void check_agree(size_t n, size_t n_test, double sigma, double lambda) {
     TU_CHECK(ind.rel < 1e-10, "n=%zu %s: independent residual %.3g (reported %.3g)", n, name,
              ind.rel, f->rel_residual);
     if (k > 0) {
-      double da = reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
+      double da = tu_reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
       TU_CHECK(da <= 1e-8, "n=%zu %s: ||alpha - alpha_chol||/||alpha_chol|| = %.3g", n, name,
                da);
       TU_CHECK(fabs(f->rkhs_norm - r[0].res.rkhs_norm) <= 1e-8 * r[0].res.rkhs_norm,
@@ -214,7 +205,7 @@ static void test_small_sizes(void) {
     if (!r[0].s && !r[1].s && !r[2].s) {
       size_t c = r[0].res.c;
       for (int k = 1; k < 3; ++k) {
-        double da = reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
+        double da = tu_reldiff(n * c, r[k].model.alpha, r[0].model.alpha);
         TU_CHECK(da <= 1e-8, "n=%zu %s: alpha differs from chol by %.3g", n,
                  mn_solver_kind_name(kinds[k]), da);
         TU_CHECK(r[k].res.rel_residual < 1e-10, "n=%zu %s: rel_residual %.3g", n,
@@ -336,9 +327,9 @@ static void test_ill_conditioned(void) {
              "mixed stored: info rel_residual %.9g, fit %.9g", m->rel_residual,
              st.res.rel_residual);
     if (ch.s == MN_OK)
-      TU_CHECK(reldiff(n * c, st.model.alpha, ch.model.alpha) <= 1e-5,
+      TU_CHECK(tu_reldiff(n * c, st.model.alpha, ch.model.alpha) <= 1e-5,
                "mixed stored: alpha differs from chol by %.3g (kappa ~1e9)",
-               reldiff(n * c, st.model.alpha, ch.model.alpha));
+               tu_reldiff(n * c, st.model.alpha, ch.model.alpha));
   }
   run_free(&st);
 

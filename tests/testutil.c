@@ -373,6 +373,15 @@ void tu_matmul(size_t m, size_t n, size_t c, const double *A, size_t lda,
   }
 }
 
+double tu_reldiff(size_t len, const double *a, const double *b) {
+  double d = 0, nb = 0;
+  for (size_t i = 0; i < len; ++i) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    nb += b[i] * b[i];
+  }
+  return nb > 0 ? sqrt(d / nb) : sqrt(d);
+}
+
 double tu_fro(size_t m, size_t n, const double *A, size_t lda) {
   double s = 0;
   for (size_t j = 0; j < n; ++j)

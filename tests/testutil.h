@@ -111,6 +111,8 @@ void tu_gram_ref(const mn_kernel *k, size_t n, size_t d, const double *x,
 void tu_matmul(size_t m, size_t n, size_t c, const double *A, size_t lda,
                const double *X, size_t ldx, double *R, size_t ldr);
 double tu_fro(size_t m, size_t n, const double *A, size_t lda);
+/* ||a - b||_2 / ||b||_2 over len entries (||a - b||_2 when b = 0). */
+double tu_reldiff(size_t len, const double *a, const double *b);
 double tu_norm1(size_t m, size_t n, const double *A, size_t lda);
 /* Random full symmetric SPD matrix A (lda n).  kind 0: B B^T + n I with B
  * N(0,1); kind 1: Q diag(10^(-10 i/(n-1))) Q^T, Q orthogonal (cond 1e10). */

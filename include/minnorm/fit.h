@@ -76,7 +76,8 @@ typedef struct {
   /* cg_compare only: */
   size_t cg_iters;
   int cg_converged;
-  double t_cg, cg_relres; /* time, CG's final recurrence residual          */
+  double t_cg, cg_relres; /* time; CG's final recurrence residual as
+                             ||R||_F / ||Y||_F over all classes            */
   double cg_alpha_reldiff;/* ||alpha_cg - alpha||_F / ||alpha||_F          */
   mn_mixed_info mixed;    /* mixed solver only                             */
   size_t n_path;          /* opts.n_lambda_path points, in that order       */

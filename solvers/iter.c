@@ -162,9 +162,8 @@ static void notify(const mn_iter_opts *o, size_t it, int pcg, double rel)
   o->monitor(o->monitor_ctx, &ev);
 }
 
-/* Final true residual and backward error of X given AX. */
-static void finish_info(size_t n, size_t c, const double *Y, const double *X,
-                        const double *AX, double ynorm, mn_iter_info *info)
+void mn_iter_measure(size_t n, size_t c, const double *Y, const double *X, const double *AX,
+                     double anorm, double *rel_residual, double *backward_error)
 {
   double rn = 0, xinf = 0, rinf = 0;
   for (size_t i = 0; i < n * c; i++) {
@@ -173,8 +172,9 @@ static void finish_info(size_t n, size_t c, const double *Y, const double *X,
     rinf = fmax(rinf, fabs(r));
     xinf = fmax(xinf, fabs(X[i]));
   }
-  info->rel_residual = ynorm > 0 ? sqrt(rn) / ynorm : 0;
-  info->backward_error = info->anorm * xinf > 0 ? rinf / (info->anorm * xinf) : 0;
+  const double yn = mn_frobenius(n, c, Y);
+  *rel_residual = yn > 0 ? sqrt(rn) / yn : 0;
+  *backward_error = anorm * xinf > 0 ? rinf / (anorm * xinf) : 0;
 }
 
 /* ---- refinement --------------------------------------------------------- */
@@ -226,7 +226,7 @@ mn_status mn_refine_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double
     for (size_t i = 0; i < nc; i++) X[i] += R[i];
     info->steps++;
   }
-  finish_info(n, c, Y, X, AX, yn, info);
+  mn_iter_measure(n, c, Y, X, AX, info->anorm, &info->rel_residual, &info->backward_error);
   free(R);
   free(rowabs);
   free(ynorm);
@@ -329,7 +329,7 @@ mn_status mn_pcg_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double *Y
     /* The reported residual is the true one, not the recurrence's. */
     mn_kernel_op_apply(A, c, X, n, AX, n, first ? rowabs : NULL);
     if (first) info->anorm = col_inf(n, rowabs);
-    finish_info(n, c, Y, X, AX, yn, info);
+    mn_iter_measure(n, c, Y, X, AX, info->anorm, &info->rel_residual, &info->backward_error);
   }
   free(R); free(Z); free(P); free(Q); free(rowabs); free(w); free(active);
   return MN_OK;

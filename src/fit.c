@@ -107,14 +107,11 @@ void mn_fit_point_metrics(size_t n, size_t c, double lambda, const int32_t *y,
 
 /* ---- prepare, finish ---------------------------------------------------- */
 
-/* The checks, the plan and the buffers every backend needs.  need_extra:
- * bytes the kernel's own storage adds (a source's test block and scratch);
- * sources run on the dense solvers only. */
+/* The buffers every backend needs and the one-hot Y.  The entries have
+ * checked the options and made the memory plan (j->plan) already. */
 static mn_status prepare(mn_fit_job *j, const mn_fit_opts *o, mn_fit_result *res)
 {
   memset(res, 0, sizeof *res);
-  const char *bad = mn_fit_opts_check(o);
-  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   j->o = o;
   j->res = res;
   j->progress = o->solver.progress;
@@ -217,7 +214,6 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
     goto fail;
   }
   mn_kernel_row_norms(j.n, train->d, train->x, j.sq);
-  res->d = train->d;
   if ((s = run(&j, o, res, test_pred))) goto fail;
   res->d = train->d;
   model->kernel = o->kernel;

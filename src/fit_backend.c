@@ -210,9 +210,10 @@ static mn_status gram_packed(mn_fit_job *j, mn_pmat *pm)
 }
 
 /* Double factorization of the packed K (lambda on its diagonal), the solve,
- * R from the data (the factor overwrote K) and the rcond estimate.  rowabs
- * (n entries, may be NULL) receives K + lambda I's absolute row sums. */
-static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *rowabs)
+ * R from the data (the factor overwrote K) and the rcond estimate.  anorm
+ * (may be NULL) receives ||K + lambda I||_inf, measured by the residual's
+ * pass. */
+static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
 {
   const size_t n = j->n, c = j->c;
   mn_fit_result *res = j->res;
@@ -225,17 +226,18 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *rowabs)
   mn_pmat_potrs_ws(pm, c, j->alpha, n, NULL);
   res->t_solve += mn_time_now() - t0;
   res->solve.rank = n;
-  MN_TRY(mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x, j->sq,
-                                  j->o->solver.lambda, &A));
-  double *ra = rowabs ? rowabs : malloc((n + 1) * sizeof *ra);
-  if (!ra) {
-    mn_kernel_op_destroy(&A);
-    return mn_error_set(MN_ERR_NOMEM, "out of memory");
+  double *rowabs = malloc((n + 1) * sizeof *rowabs);
+  mn_status s = rowabs ? mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x,
+                                                  j->sq, j->o->solver.lambda, &A)
+                       : mn_error_set(MN_ERR_NOMEM, "out of memory");
+  if (!s) {
+    residual(j, A, rowabs);
+    const double an = max_of(n, rowabs);
+    if (anorm) *anorm = an;
+    s = factor_rcond(j, pm, an);
   }
-  residual(j, A, ra);
   mn_kernel_op_destroy(&A);
-  mn_status s = factor_rcond(j, pm, max_of(n, ra));
-  if (ra != rowabs) free(ra);
+  free(rowabs);
   return s;
 }
 
@@ -315,7 +317,7 @@ mn_status mn_fit_backend_mixed(mn_fit_job *j)
     t0 = mn_time_now();
     mn_mixed_opts mo = {A, j->o->solver.tol, j->o->solver.maxit, !stored, j->progress};
     s = mn_mixed_solve(&mo, ps, c, j->Y, j->alpha, j->R, mi);
-    mi->stored_k = stored;
+    mi->stored_k = stored; /* mn_mixed_solve starts from a cleared info */
     res->t_solve = mn_time_now() - t0;
     if (s) goto done;
     if (mi->converged)
@@ -327,27 +329,11 @@ mn_status mn_fit_backend_mixed(mn_fit_job *j)
      * double K it kept (its residual then comes from the data). */
     mi->fell_back = 1;
     mn_kernel_op_destroy(&A);
-    double *rowabs = malloc((n + 1) * sizeof *rowabs);
-    if (!rowabs) {
-      s = mn_error_set(MN_ERR_NOMEM, "out of memory");
-      goto done;
-    }
-    s = packed_solve_double(j, pd, rowabs);
-    if (!s) { /* what the double solve achieved, by the same measures */
-      double anorm = 0, rr = 0, rinf = 0, xinf = 0;
-      anorm = max_of(n, rowabs);
-      for (size_t i = 0; i < n * c; i++) {
-        double r = j->Y[i] - j->R[i];
-        rr += r * r;
-        rinf = fmax(rinf, fabs(r));
-        xinf = fmax(xinf, fabs(j->alpha[i]));
-      }
-      const double yn = mn_frobenius(n, c, j->Y);
-      mi->rel_residual = yn > 0 ? sqrt(rr) / yn : 0;
-      mi->backward_error = anorm * xinf > 0 ? rinf / (anorm * xinf) : 0;
-      mi->converged = 1;
-    }
-    free(rowabs);
+    double anorm = 0;
+    MN_TRY_GOTO(s, packed_solve_double(j, pd, &anorm), done);
+    /* What the double solve achieved, by the drivers' own measures. */
+    mn_iter_measure(n, c, j->Y, j->alpha, j->R, anorm, &mi->rel_residual, &mi->backward_error);
+    mi->converged = 1;
   }
   if (!s) cg_finish(j, &xcg);
 done:

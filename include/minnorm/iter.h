@@ -93,6 +93,12 @@ typedef struct {
   double anorm;             /* ||A||_inf, from the first apply               */
 } mn_iter_info;
 
+/* The measures the drivers report, for any X with AX = A X: the relative
+ * residual ||Y - AX||_F / ||Y||_F and dsposv's backward error
+ * max |Y - AX| / (anorm max |X|), anorm = ||A||_inf.  Cannot fail. */
+void mn_iter_measure(size_t n, size_t c, const double *Y, const double *X, const double *AX,
+                     double anorm, double *rel_residual, double *backward_error);
+
 /* Iterative refinement (Wilkinson; Moler 1967; LAPACK dsposv): X = M^-1 Y,
  * then repeatedly R = Y - A X, stop by o->rule, X += M^-1 R.  It contracts
  * the error by about kappa(A) * (M's unit roundoff) per step, so with a

@@ -32,13 +32,25 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
                          const double *Y, double *X, double *KX, mn_mixed_info *info)
 {
   memset(info, 0, sizeof *info);
-  const size_t n = L->n;
-  if (n == 0) {
+  if (L->n == 0) {
     info->converged = 1;
     return MN_OK;
   }
   mn_precond *M = NULL;
   MN_TRY(mn_precond_create_chol(L, c, &M));
+  mn_status s = mn_mixed_solve_precond(o, M, L->n, c, Y, X, KX, info);
+  mn_precond_destroy(&M);
+  return s;
+}
+
+mn_status mn_mixed_solve_precond(const mn_mixed_opts *o, mn_precond *M, size_t n, size_t c,
+                                 const double *Y, double *X, double *KX, mn_mixed_info *info)
+{
+  memset(info, 0, sizeof *info);
+  if (n == 0) {
+    info->converged = 1;
+    return MN_OK;
+  }
   mn_iter_opts io = {o->tol > 0 ? MN_STOP_FRO : MN_STOP_DSPOSV, o->tol,
                      o->maxit ? o->maxit : 30, o->progress ? progress_monitor : NULL,
                      o->progress};
@@ -66,6 +78,5 @@ mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
   info->anorm = ri.anorm;
   mn_progress_end(o->progress);
 done:
-  mn_precond_destroy(&M);
   return s;
 }

@@ -16,7 +16,7 @@ mn_solver_opts mn_solver_opts_default(void)
 
 const char *mn_solver_opts_check(const mn_solver_opts *o)
 {
-  if ((unsigned)o->kind > MN_SOLVER_MIXED) return "--solver: unknown solver";
+  if ((unsigned)o->kind > MN_SOLVER_LAST) return "--solver: unknown solver";
   if (!(o->lambda >= 0) || !isfinite(o->lambda))
     return "--lambda must be a number >= 0";
   if (!(o->rcond >= 0) || o->rcond >= 1) return "--rcond must be in [0, 1)";
@@ -25,21 +25,29 @@ const char *mn_solver_opts_check(const mn_solver_opts *o)
   return NULL;
 }
 
-static const char *const solver_names[] = {"auto", "chol", "eig", "cg", "packed", "mixed"};
+static const char *const solver_names[] = {"auto",   "chol",      "eig",
+                                           "cg",     "packed",    "mixed",
+                                           "scalapack", "scalapack-mixed"};
+
+int mn_solver_kind_distributed(mn_solver_kind kind)
+{
+  return kind == MN_SOLVER_SCALAPACK || kind == MN_SOLVER_SCALAPACK_MIXED;
+}
 
 const char *mn_solver_kind_name(mn_solver_kind kind)
 {
-  return (unsigned)kind <= MN_SOLVER_MIXED ? solver_names[kind] : "unknown";
+  return (unsigned)kind <= MN_SOLVER_LAST ? solver_names[kind] : "unknown";
 }
 
 mn_status mn_solver_kind_parse(const char *name, mn_solver_kind *kind)
 {
-  for (int i = 0; i <= MN_SOLVER_MIXED; i++)
+  for (int i = 0; i <= MN_SOLVER_LAST; i++)
     if (name && strcmp(name, solver_names[i]) == 0) {
       *kind = (mn_solver_kind)i;
       return MN_OK;
     }
-  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg, packed, mixed)",
+  return mn_error_set(MN_ERR_ARG, "--solver '%s': unknown solver (auto, chol, eig, cg, packed, mixed, "
+                      "scalapack, scalapack-mixed)",
                       name ? name : "");
 }
 
@@ -75,7 +83,7 @@ mn_status mn_solve(const mn_solver_opts *o, size_t n, double *K, size_t ldk,
   /* Here K is dense and in memory: auto means the dense Cholesky (the
    * packed and mixed solvers never hold a dense K; see mn_fit_run). */
   mn_solver_kind kind = o->kind == MN_SOLVER_AUTO ? MN_SOLVER_CHOL : o->kind;
-  if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED)
+  if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED || mn_solver_kind_distributed(kind))
     return mn_error_set(MN_ERR_ARG, "mn_solve: the %s solver does not take a dense K",
                         mn_solver_kind_name(kind));
   info->used = kind;

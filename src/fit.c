@@ -24,6 +24,7 @@ mn_fit_opts mn_fit_opts_default(void)
   o.max_memory = 0;
   o.cg_compare = 0;
   o.n_lambda_path = 0;
+  o.backend = NULL;
   return o;
 }
 
@@ -38,6 +39,15 @@ const char *mn_fit_opts_check(const mn_fit_opts *o)
   if (o->n_lambda_path && (o->solver.kind == MN_SOLVER_PACKED ||
                            o->solver.kind == MN_SOLVER_MIXED || o->solver.kind == MN_SOLVER_CG))
     return "--lambda-path needs a dense direct solver (auto, chol or eig)";
+  if (o->backend && o->n_lambda_path)
+    return "--lambda-path needs the dense n x n K of one node; a distributed fit solves once";
+  if (o->backend && o->cg_compare)
+    return "--cg compares CG with the direct solve on one node; not in a distributed fit";
+  if (o->backend && o->solver.kind != MN_SOLVER_AUTO && !mn_solver_kind_distributed(o->solver.kind))
+    return "under mpirun with several ranks the solver is auto, scalapack or scalapack-mixed";
+  if (!o->backend && mn_solver_kind_distributed(o->solver.kind))
+    return "--solver scalapack and scalapack-mixed run under mpirun "
+           "(mpirun -np P minnorm fit ...) in a build with MPI";
   return mn_solver_opts_check(&o->solver);
 }
 
@@ -68,6 +78,28 @@ static mn_status scores_from_source(const mn_fit_job *j, const double *alpha, do
   mn_progress_end(progress);
   mn_kernel_op_destroy(&op);
   return MN_OK;
+}
+
+static mn_fit_problem problem(const mn_fit_job *j)
+{
+  mn_fit_problem p = {&j->o->kernel, &j->o->solver, j->n, j->train->d, j->c, j->m,
+                      j->train->x, j->sq, j->test ? j->test->x : NULL, j->Y, j->o->max_memory,
+                      j->o->solver.progress};
+  return p;
+}
+
+static mn_status scores_from_backend(const mn_fit_job *j, const double *alpha, double *S,
+                                     mn_progress *progress)
+{
+  const mn_fit_backend *be = j->o->backend;
+  const mn_fit_problem p = problem(j);
+  return be->scores(be->ctx, &p, alpha, S, progress);
+}
+
+/* The status every process of a distributed fit returns (s alone). */
+static mn_status agree(const mn_fit_opts *o, mn_status s)
+{
+  return o->backend ? o->backend->agree(o->backend->ctx, s) : s;
 }
 
 mn_status mn_fit_test_error(const mn_fit_job *j, const double *alpha, int32_t *pred,
@@ -165,8 +197,11 @@ static mn_status run(mn_fit_job *j, const mn_fit_opts *o, mn_fit_result *res,
                      int32_t *test_pred)
 {
   double t_start = mn_time_now();
-  MN_TRY(prepare(j, o, res));
-  switch (j->plan.kind) {
+  MN_TRY(agree(o, prepare(j, o, res)));
+  if (o->backend) {
+    const mn_fit_problem p = problem(j);
+    MN_TRY(o->backend->solve(o->backend->ctx, &p, &j->plan, j->alpha, j->R, res));
+  } else switch (j->plan.kind) {
   case MN_SOLVER_PACKED: MN_TRY(mn_fit_backend_packed(j)); break;
   case MN_SOLVER_MIXED: MN_TRY(mn_fit_backend_mixed(j)); break;
   default: MN_TRY(mn_fit_backend_dense(j)); break;
@@ -174,6 +209,7 @@ static mn_status run(mn_fit_job *j, const mn_fit_opts *o, mn_fit_result *res,
   res->solve.used = j->plan.kind;
   MN_TRY(finish(j, test_pred));
   res->t_total = mn_time_now() - t_start;
+  if (o->backend) o->backend->summarize(o->backend->ctx, res);
   return MN_OK;
 }
 
@@ -190,6 +226,7 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   mn_fit_job j;
   memset(&j, 0, sizeof j);
+  j.o = o;
   j.n = train->n;
   j.c = (size_t)train->nclass;
   j.m = test ? test->n : 0;
@@ -197,11 +234,17 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   j.y_test = test ? test->y : NULL;
   j.train = train;
   j.test = test;
-  j.scores = scores_from_data;
+  j.scores = o->backend ? scores_from_backend : scores_from_data;
   /* The memory plan before anything large is allocated. */
   mn_solver_opts so = o->solver;
   if (so.kind == MN_SOLVER_AUTO && o->n_lambda_path) so.kind = MN_SOLVER_CHOL;
-  mn_status s = mn_fit_plan_ex(&so, j.n, j.c, o->max_memory, &j.plan);
+  mn_status s;
+  if (o->backend) {
+    const mn_fit_problem p = problem(&j);
+    s = o->backend->plan(o->backend->ctx, &p, &j.plan);
+  } else {
+    s = mn_fit_plan_ex(&so, j.n, j.c, o->max_memory, &j.plan);
+  }
   if (s) {
     if (o->n_lambda_path && o->solver.kind == MN_SOLVER_AUTO)
       return mn_error_set(MN_ERR_TOO_BIG, "--lambda-path needs the dense n x n matrix, which "
@@ -209,10 +252,9 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
     return s;
   }
   j.sq = malloc((j.n + 1) * sizeof *j.sq);
-  if (!j.sq) {
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory for n = %zu", j.n);
+  if ((s = agree(o, j.sq ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory for n = %zu",
+                                                  j.n))))
     goto fail;
-  }
   mn_kernel_row_norms(j.n, train->d, train->x, j.sq);
   if ((s = run(&j, o, res, test_pred))) goto fail;
   res->d = train->d;
@@ -250,6 +292,10 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
   const char *bad = mn_fit_opts_check(o);
   if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   mn_solver_kind kind = o->solver.kind;
+  if (o->backend)
+    return mn_error_set(MN_ERR_ARG,
+                        "this kernel (accumulated feature products, e.g. randconv) is one "
+                        "stored n x n matrix of one node; run it without mpirun, or with -np 1");
   if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED)
     return mn_error_set(MN_ERR_ARG,
                         "--solver %s: this kernel comes from accumulated feature products "

@@ -120,7 +120,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
     json_kv_num(f, "cg_iterations", (double)r->solve.iters, ",\n");
     fprintf(f, "  \"cg_converged\": %s,\n", r->solve.converged ? "true" : "false");
   }
-  if (r->solve.used == MN_SOLVER_MIXED) {
+  if (r->solve.used == MN_SOLVER_MIXED || r->solve.used == MN_SOLVER_SCALAPACK_MIXED) {
     const mn_mixed_info *m = &r->mixed;
     fprintf(f,
             "  \"mixed\": {\"stored_k\": %s, \"refinement_steps\": %zu, \"pcg_steps\": %zu, "
@@ -179,7 +179,20 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   }
   fputs("},\n", f);
   json_kv_num(f, "kernel_matrix_bytes", (double)r->bytes_K, ",\n");
-  json_kv_num(f, "peak_rss_bytes", (double)mn_mem_peak_rss(), ",\n");
+  json_kv_num(f, "peak_rss_bytes", (double)(r->dist.ranks ? r->dist.peak_rss_max
+                                                          : mn_mem_peak_rss()), ",\n");
+  if (r->dist.ranks) {
+    const mn_dist_info *d = &r->dist;
+    fprintf(f, "  \"distributed\": {\"ranks\": %d, \"grid\": [%d, %d], \"nb\": %d, "
+               "\"ranks_per_node\": %d, \"plan_bytes_per_rank\": %zu, "
+               "\"local_elements_max\": %zu, \"peak_rss_bytes_max\": %zu, "
+               "\"peak_rss_bytes_sum\": %zu, \"communication_seconds_max\": ",
+            d->ranks, d->nprow, d->npcol, d->nb, d->ranks_per_node, d->bytes_per_rank,
+            d->local_elements, d->peak_rss_max, d->peak_rss_sum);
+    json_num(f, d->t_comm);
+    fprintf(f, ", \"data\": \"%s\", \"phase_times\": \"maximum over ranks\"},\n",
+            d->data_from ? d->data_from : "read");
+  }
   json_kv_str(f, "blas", mn_blas_name(), ",\n");
   json_kv_num(f, "blas_threads", mn_blas_threads(), ",\n");
   if (meta->model_path) json_kv_str(f, "model", meta->model_path, "\n");
@@ -224,7 +237,7 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   if (r->solve.used == MN_SOLVER_CG)
     fprintf(f, ", %zu iterations%s", r->solve.iters,
             r->solve.converged ? "" : " (NOT converged)");
-  if (r->solve.used == MN_SOLVER_MIXED) {
+  if (r->solve.used == MN_SOLVER_MIXED || r->solve.used == MN_SOLVER_SCALAPACK_MIXED) {
     const mn_mixed_info *m = &r->mixed;
     if (m->single_failed)
       fprintf(f, " (K kept in double): the single-precision factorization failed (K too "
@@ -237,6 +250,9 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
               m->converged ? "" : " (NOT converged)", m->backward_error);
   }
   fputc('\n', f);
+  if (r->dist.ranks)
+    fprintf(f, "  %-22s %d ranks, grid %d x %d, NB %d, %d per node\n", "distributed",
+            r->dist.ranks, r->dist.nprow, r->dist.npcol, r->dist.nb, r->dist.ranks_per_node);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))
     fprintf(f, "  %-22s %.2f %%\n", "test error", 100 * r->test_error);
@@ -264,5 +280,14 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   fprintf(f, "  %-22s %.2f s\n", "total", r->t_total);
   char kb[32];
   mn_format_bytes(r->bytes_K, kb, sizeof kb);
-  fprintf(f, "  %-22s %s (kernel matrix %s)\n", "peak memory", mem, kb);
+  if (r->dist.ranks) {
+    char mx[32], sum[32];
+    mn_format_bytes(r->dist.peak_rss_max, mx, sizeof mx);
+    mn_format_bytes(r->dist.peak_rss_sum, sum, sizeof sum);
+    fprintf(f, "  %-22s %s per rank at most, %s in all (local K %s per rank); phase "
+               "times are the slowest rank's, %.2f s of them in reductions\n",
+            "peak memory", mx, sum, kb, r->dist.t_comm);
+  } else {
+    fprintf(f, "  %-22s %s (kernel matrix %s)\n", "peak memory", mem, kb);
+  }
 }

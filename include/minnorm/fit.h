@@ -28,6 +28,8 @@
 /* Most extra ridge values one fit re-solves (--lambda-path). */
 #define MN_LAMBDA_PATH_MAX 32
 
+typedef struct mn_fit_backend mn_fit_backend;
+
 typedef struct {
   mn_kernel kernel;
   mn_solver_opts solver;
@@ -44,6 +46,9 @@ typedef struct {
   int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
                          K before the direct solve, and report its iteration
                          count, time and distance to the direct solution   */
+  const mn_fit_backend *backend; /* NULL: this process solves alone; else
+                         the solve runs on `backend` (the distributed one of
+                         mpi/), every process of the job calling the fit   */
 } mn_fit_opts;
 
 mn_fit_opts mn_fit_opts_default(void);
@@ -58,6 +63,19 @@ typedef struct {
   double train_error;
   int failed;            /* the solver refused (e.g. K + lambda I not SPD) */
 } mn_lambda_point;
+
+/* A distributed fit's facts (ranks = 0 for a single-process fit). */
+typedef struct {
+  int ranks;              /* processes of the job                          */
+  int nprow, npcol;       /* the BLACS grid                                */
+  int nb;                 /* block size of the 2-D block-cyclic K          */
+  int ranks_per_node;     /* processes sharing this node's memory          */
+  size_t bytes_per_rank;  /* the plan's need on the largest rank           */
+  size_t local_elements;  /* the largest local array of K (< 2^31)         */
+  size_t peak_rss_max, peak_rss_sum; /* peak resident memory over ranks    */
+  double t_comm;          /* seconds in reductions/broadcasts (max)        */
+  const char *data_from;  /* "read" (every rank read the files) or "bcast" */
+} mn_dist_info;
 
 typedef struct {
   size_t n, d, c, n_test;
@@ -82,6 +100,8 @@ typedef struct {
   mn_mixed_info mixed;    /* mixed solver only                             */
   size_t n_path;          /* opts.n_lambda_path points, in that order       */
   mn_lambda_point path[MN_LAMBDA_PATH_MAX];
+  mn_dist_info dist;      /* distributed fits only; phase times above are
+                             then the maximum over the ranks               */
 } mn_fit_result;
 
 /* What the plan chose. */
@@ -146,6 +166,43 @@ typedef struct {
  * be NULL) the test predictions. */
 mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
                             double **alpha, mn_fit_result *res, int32_t *test_pred);
+
+/* ---- another backend: the distributed solve (mpi/) ----------------------
+ * The fit's prepare and finish (checks, one-hot Y, metrics, the report)
+ * stay here; a backend plans the memory, solves, and predicts.  Every
+ * process of the job calls mn_fit_run with the same data and options, and
+ * the fit calls the hooks in the same order on each of them (they may be
+ * collective).  What a backend sees: */
+typedef struct {
+  const mn_kernel *kernel;
+  const mn_solver_opts *solver; /* kind as requested: auto or a distributed one */
+  size_t n, d, c, m;            /* training rows, features, classes, test rows */
+  const double *x, *sq;         /* training rows (row-major n x d), squared norms */
+  const double *xt;             /* the m test rows (row-major m x d)            */
+  const double *Y;              /* one-hot targets, n x c column-major          */
+  size_t max_memory;            /* this process's budget (0 = no limit)        */
+  mn_progress *progress;        /* may be NULL                                 */
+} mn_fit_problem;
+
+struct mn_fit_backend {
+  const char *name;
+  void *ctx;
+  /* The status every process returns: s if it is MN_OK everywhere, else
+   * the first failing process's status and message (named).  The fit calls
+   * it after each of its own steps that can fail on one process only. */
+  mn_status (*agree)(void *ctx, mn_status s);
+  /* Chooses the solver and checks this process's memory (p->Y is NULL). */
+  mn_status (*plan)(void *ctx, const mn_fit_problem *p, mn_fit_planned *plan);
+  /* alpha (n x c) and R = (K + lambda I) alpha on every process, the
+   * solver's times and infos in res; the same status on every process. */
+  mn_status (*solve)(void *ctx, const mn_fit_problem *p, const mn_fit_planned *plan,
+                     double *alpha, double *R, mn_fit_result *res);
+  /* S (m x c, column-major) = K(test, train) alpha on every process. */
+  mn_status (*scores)(void *ctx, const mn_fit_problem *p, const double *alpha, double *S,
+                      mn_progress *progress);
+  /* At the end: phase times as the maximum over processes, res->dist. */
+  void (*summarize)(void *ctx, mn_fit_result *res);
+};
 
 /* Frees what mn_fit_run allocated in the model (accepts a zeroed model). */
 void mn_model_release(mn_model *model);

@@ -46,4 +46,10 @@ typedef struct {
 mn_status mn_mixed_solve(const mn_mixed_opts *o, const mn_pmat *L, size_t c,
                          const double *Y, double *X, double *KX, mn_mixed_info *info);
 
+/* The same with the single-precision factor given as a preconditioner
+ * (iter.h) of order n — e.g. ScaLAPACK's pspotrs on a distributed factor
+ * (mpi/): refinement, and PCG on a stall when o->pcg_on_stall. */
+mn_status mn_mixed_solve_precond(const mn_mixed_opts *o, mn_precond *M, size_t n, size_t c,
+                                 const double *Y, double *X, double *KX, mn_mixed_info *info);
+
 #endif

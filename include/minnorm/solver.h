@@ -30,8 +30,15 @@ typedef enum {
   MN_SOLVER_EIG,
   MN_SOLVER_CG,
   MN_SOLVER_PACKED, /* panel-packed double Cholesky, n^2/2 doubles (packed.h) */
-  MN_SOLVER_MIXED   /* single-precision packed factor + refinement (mixed.h)  */
+  MN_SOLVER_MIXED,  /* single-precision packed factor + refinement (mixed.h)  */
+  /* Distributed (mpi/, under mpirun): ScaLAPACK on a 2-D block-cyclic K. */
+  MN_SOLVER_SCALAPACK,       /* pdpotrf + pdpotrs in double                   */
+  MN_SOLVER_SCALAPACK_MIXED, /* pspotrf + refinement in double                */
+  MN_SOLVER_LAST = MN_SOLVER_SCALAPACK_MIXED
 } mn_solver_kind;
+
+/* 1 for the solvers only the distributed backend runs. */
+int mn_solver_kind_distributed(mn_solver_kind kind);
 
 typedef struct mn_progress mn_progress;
 

@@ -12,6 +12,7 @@ void cli_common_defaults(cli_common *c)
   c->pipe = mn_pipeline_opts_default();
   c->fit = mn_fit_opts_default();
   c->tr = mn_transform_default();
+  c->dist = mn_dist_opts_default();
 }
 
 int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
@@ -78,6 +79,26 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
     c->tr.seed = s;
     return 1;
   }
+  if (FLAG("--nb")) {
+    size_t nb = 0;
+    if (r < 0 || cli_size("--nb", v, &nb)) return -1;
+    if (nb < 1 || nb > 4096) {
+      mn_error_set(MN_ERR_ARG, "--nb must be between 1 and 4096");
+      return -1;
+    }
+    c->dist.nb = (int)nb;
+    return 1;
+  }
+  if (FLAG("--mpi-data")) {
+    if (r < 0) return -1;
+    if (!strcmp(v, "read")) c->dist.bcast_data = 0;
+    else if (!strcmp(v, "bcast")) c->dist.bcast_data = 1;
+    else {
+      mn_error_set(MN_ERR_ARG, "--mpi-data '%s': expected read or bcast", v);
+      return -1;
+    }
+    return 1;
+  }
   if (FLAG("--max-memory")) {
     if (r < 0) return -1;
     if (mn_parse_bytes(v, &c->fit.max_memory)) {
@@ -94,9 +115,18 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 int cli_common_check(cli_common *c)
 {
   c->pipe.randconv.seed = c->tr.seed;
-  /* The plan takes this process's budget as given (one process per node
-   * here; the MPI backend divides by the ranks it shares the node with). */
-  c->fit.max_memory = mn_mem_budget(c->fit.max_memory, 1);
+  /* The plan takes this process's budget as given: --max-memory per
+   * process (rank), and the node's free memory divided among the ranks
+   * that share it. */
+  c->fit.max_memory = mn_mem_budget(c->fit.max_memory, mn_dist_ranks_per_node());
+  /* Under mpirun with several ranks (or --solver scalapack*), the fit runs
+   * on the distributed backend (collective: every rank gets here). */
+  if (mn_dist_fit_backend(&c->dist, c->fit.solver.kind, &c->fit.backend)) return -1;
+  if (c->fit.backend && c->pipe.features == MN_FEATURES_RANDCONV) {
+    mn_error_set(MN_ERR_ARG, "--features randconv:F accumulates K as one stored n x n matrix "
+                             "of one node; run it without mpirun, or with -np 1");
+    return -1;
+  }
   /* --data first: without it nothing else matters. */
   const char *bad = c->pipe.data ? mn_fit_opts_check(&c->fit) : NULL;
   if (!bad) bad = mn_pipeline_opts_check(&c->pipe);
@@ -170,7 +200,8 @@ void cli_common_help(FILE *f)
 "  --lambda-path L1,... fit only: also solve with each of these ridges on the\n"
 "                       same K (one factorization each, no Gram rebuild) and\n"
 "                       report test error and norm per value; dense solvers only\n"
-"  --solver NAME        auto | chol | packed | mixed | eig | cg (default auto)\n"
+"  --solver NAME        auto | chol | packed | mixed | eig | cg | scalapack |\n"
+"                       scalapack-mixed (default auto)\n"
 "                       auto: mixed with the double K kept if both copies fit\n"
 "                             the memory budget, else packed, else mixed with\n"
 "                             K from the data, else refuse up front\n"
@@ -190,6 +221,7 @@ void cli_common_help(FILE *f)
 "                       eig:  eigendecomposition, pseudo-inverse = minimum-norm\n"
 "                             least-squares solution; ~10x slower, 2x memory\n"
 "                       cg:   conjugate gradients from alpha = 0 to --tol\n"
+"                       scalapack, scalapack-mixed: under mpirun (below)\n"
 "  --mixed-k K          mixed: where refinement's residuals come from: auto\n"
 "                       (default: the double K kept beside its single copy when\n"
 "                       both fit the memory budget, else recomputed from the\n"
@@ -202,9 +234,27 @@ void cli_common_help(FILE *f)
 "                       and PCG steps (default 0 = 30)\n"
 "  --cg                 also run CG beside the direct solver and report its\n"
 "                       iterations, time and distance to the exact alpha\n"
-"  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory)\n"
+"  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory;\n"
+"                       under mpirun: per rank, default the node's free memory\n"
+"                       divided among the ranks on that node)\n"
 "  --progress           progress with elapsed time and ETA on stderr (default:\n"
-"                       only when stderr is a terminal)\n",
+"                       only when stderr is a terminal)\n"
+"distributed (mpirun -np P minnorm fit ..., P > 1; a build with MPI):\n"
+"  The fit runs on ScaLAPACK over a near-square P x Q grid of the ranks, K in\n"
+"  2-D block-cyclic NB x NB blocks, each rank building only its own blocks.\n"
+"  auto then picks, per rank, as on one node: scalapack-mixed with the local\n"
+"  double K kept, else scalapack, else scalapack-mixed with K from the data.\n"
+"    scalapack        pdpotrf + pdpotrs in double (local K: n^2/P doubles)\n"
+"    scalapack-mixed  pspotrf on a single-precision K (n^2/P floats) +\n"
+"                     refinement in double (dsposv's backward error); PCG on\n"
+"                     the single factor if refinement stalls\n"
+"  --nb NB              block size (default 128, chosen by measurement)\n"
+"  --mpi-data M         read: every rank reads the files, checked identical by\n"
+"                       digest (default); bcast: rank 0 reads and transforms,\n"
+"                       then broadcasts (the other ranks need no files)\n"
+"  Rank 0 prints and writes every output; an error on any rank stops all of\n"
+"  them with one line naming the rank.  One BLAS thread per rank\n"
+"  (OPENBLAS_NUM_THREADS=1) unless ranks x threads <= cores.\n",
       f);
 }
 
@@ -232,6 +282,7 @@ int cli_usage_error(const char *cmd)
 
 mn_progress *cli_common_progress(const cli_common *c)
 {
+  if (mn_dist_rank() != 0) return NULL; /* rank 0 speaks for the job */
   return (c->progress || isatty(STDERR_FILENO)) ? mn_progress_create(stderr) : NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "minnorm/pipeline.h"
 #include "minnorm/progress.h"
 #include "minnorm/transform.h"
+#include "dist.h"
 
 typedef struct {
   mn_pipeline_opts pipe; /* --data KIND:DIR (required), --n (default 10000;
@@ -18,6 +19,7 @@ typedef struct {
                            (randconv seed = --seed)                         */
   mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
   mn_transform tr;      /* --labels, --inputs, --seed                        */
+  mn_dist_opts dist;    /* --nb, --mpi-data (under mpirun)                   */
   int quiet;            /* --quiet                                           */
   int progress;         /* --progress: progress on stderr even if not a tty  */
 } cli_common;

@@ -100,14 +100,20 @@ int cli_fit_main(int argc, char **argv)
 
   a.com.fit.solver.progress = prog;
   a.com.pipe.single_run = 1; /* one fit: the data are handed over, not copied */
-  if ((s = mn_pipeline_create(&a.com.pipe, &pipe)) ||
-      (s = mn_pipeline_run(pipe, &a.com.tr, &train, &test, &changed, prog)))
+  /* Under mpirun every rank reads (or, with --mpi-data bcast, rank 0 reads
+   * and sends); all stop together if one cannot. */
+  const int reads = mn_dist_rank() == 0 || !a.com.dist.bcast_data;
+  s = MN_OK;
+  if (reads && !(s = mn_pipeline_create(&a.com.pipe, &pipe)))
+    s = mn_pipeline_run(pipe, &a.com.tr, &train, &test, &changed, prog);
+  if ((s = mn_dist_agree(s)) || (s = mn_dist_share_data(&train, &test, a.com.dist.bcast_data)))
     goto fail;
   const char *feat =
       a.com.pipe.features != MN_FEATURES_NONE ? cli_common_features_name(&a.com) : NULL;
-  double t_feat = mn_pipeline_feature_seconds(pipe);
+  double t_feat = pipe ? mn_pipeline_feature_seconds(pipe) : 0;
   pred = malloc((test->n + 1) * sizeof *pred);
-  if (!pred) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
+  if ((s = mn_dist_agree(pred ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory"))))
+    goto fail;
   if (a.com.pipe.features == MN_FEATURES_RANDCONV) {
     /* Random convolutional features: K accumulated over filter blocks; the
      * pipeline built the filters and whitening (timed in t_feat). */
@@ -125,17 +131,19 @@ int cli_fit_main(int argc, char **argv)
     res.t_total += t_feat;
   }
 
-  if (a.save_model &&
-      (s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))
-    goto fail;
-  wrote_model = a.save_model != NULL;
-  if (a.save_pred && (s = write_predictions(a.save_pred, test->n, pred))) goto fail;
-  wrote_pred = a.save_pred != NULL;
-  if (a.out) {
-    mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.pipe.data, &a.com.tr, changed,
-                           a.save_model, feat};
-    if ((s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res))) goto fail;
+  /* Rank 0 writes; every rank learns whether it could. */
+  if (mn_dist_rank() == 0) {
+    if (a.save_model && !(s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))
+      wrote_model = 1;
+    if (!s && a.save_pred && !(s = write_predictions(a.save_pred, test->n, pred)))
+      wrote_pred = 1;
+    if (!s && a.out) {
+      mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.pipe.data, &a.com.tr, changed,
+                             a.save_model, feat};
+      s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res);
+    }
   }
+  if ((s = mn_dist_agree(s))) goto fail;
   if (!a.com.quiet) {
     mn_report_meta meta = {NULL, a.com.pipe.data, &a.com.tr, changed, NULL, feat};
     mn_report_print_summary(stdout, &meta, &a.com.fit, &res);

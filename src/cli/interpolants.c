@@ -88,6 +88,11 @@ int cli_interpolants_main(int argc, char **argv)
     }
   }
   if (cli_common_check(&com)) goto usage;
+  if (mn_dist_size() > 1) {
+    mn_error_set(MN_ERR_ARG, "interpolants runs on one node (its extra interpolants need the "
+                             "dense K); start it without mpirun");
+    goto usage;
+  }
   if (com.pipe.features == MN_FEATURES_RANDCONV) {
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     goto usage;

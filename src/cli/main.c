@@ -1,8 +1,10 @@
 /* minnorm — command-line entry point: dispatches to the subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "minnorm/report.h"
 #include "commands.h"
+#include "dist.h"
 
 static void usage(FILE *f)
 {
@@ -24,7 +26,23 @@ static void usage(FILE *f)
           "  minnorm --version        version and git revision\n");
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+  /* Under mpirun: MPI first (it may consume its own arguments). */
+  if (mn_dist_init(&argc, &argv)) {
+    const char *r = getenv("OMPI_COMM_WORLD_RANK");
+    if (!r) r = getenv("PMI_RANK");
+    if (!r || atoi(r) == 0) fprintf(stderr, "minnorm: %s\n", mn_error_message());
+    return 1;
+  }
+  int rc = dispatch(argc, argv);
+  mn_dist_finalize();
+  return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
   if (argc < 2) {
     usage(stderr);

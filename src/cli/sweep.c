@@ -133,7 +133,8 @@ static mn_status run_one(const cli_common *com, mn_pipeline *pipe, const mn_tran
   mn_status s;
   memset(row, 0, sizeof *row);
   row->tr = *t;
-  if ((s = mn_pipeline_run(pipe, t, &tr, &te, &row->changed, com->fit.solver.progress)))
+  s = mn_pipeline_run(pipe, t, &tr, &te, &row->changed, com->fit.solver.progress);
+  if ((s = mn_dist_agree(s)) || (s = mn_dist_share_data(&tr, &te, com->dist.bcast_data)))
     goto done;
   s = mn_fit_run(&com->fit, tr, te, &model, &row->r, NULL);
   if (s == MN_OK) mn_model_release(&model);
@@ -169,7 +170,7 @@ int cli_sweep_main(int argc, char **argv)
   if (!rows) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
   prog = cli_common_progress(&a.com);
   a.com.fit.solver.progress = prog;
-  if ((s = mn_pipeline_create(&a.com.pipe, &pipe))) goto fail;
+  if ((s = mn_dist_agree(mn_pipeline_create(&a.com.pipe, &pipe)))) goto fail;
   mn_pipeline_sizes(pipe, &n, &n_test, &nclass);
   if (!a.com.quiet) {
     char kdesc[96];
@@ -194,6 +195,10 @@ int cli_sweep_main(int argc, char **argv)
       fflush(stdout);
     }
     nrows++;
+  }
+  if (mn_dist_rank() != 0) { /* rank 0 writes the outputs */
+    rc = 0;
+    goto done;
   }
   if (a.out && (s = mn_sweep_write_csv(a.out, rows, nrows))) goto fail;
   if (a.plot) {

@@ -53,8 +53,9 @@ typedef struct {
   size_t d, cmax;
   const double *x, *sq, *xr, *sqr;
   const double *A;      /* stored local K (with lambda), or NULL: from data */
+  double lambda_A;      /* the ridge on A's diagonal (apply_rows adds it)    */
   double *absA;         /* stored: local absolute row sums                 */
-  double *tile, *Xc, *Rl, *G, *rows_x, *rows_sq;
+  double *tile, *Xc, *Xr, *Rl, *G, *rows_x, *rows_sq;
   size_t *rows_gi;
   int myrow, P;
   MPI_Comm comm;
@@ -68,6 +69,7 @@ static void op_destroy(void *ctx)
   free(o->absA);
   free(o->tile);
   free(o->Xc);
+  free(o->Xr);
   free(o->Rl);
   free(o->G);
   free(o->rows_x);
@@ -76,40 +78,63 @@ static void op_destroy(void *ctx)
   free(o);
 }
 
-/* R (n x c) = sum over ranks of the local block times X's local rows. */
+/* R (n x c) = sum over ranks of each rank's part.  Stored: the local K
+ * times X's local columns.  From the data: only the blocks on and below
+ * the block diagonal are built (global block row I >= column J), each used
+ * twice — K_IJ X_J into rows I and K_IJ^T X_I into rows J (not for I = J) —
+ * so an apply costs n^2 d / P flops per rank, half of building every
+ * block. */
 static void op_apply(void *ctx, size_t c, const double *X, size_t ldx, double *R, size_t ldr,
                      double *rowabs)
 {
   dist_op *o = ctx;
   const mn_bc_layout *L = o->L;
   const size_t mloc = L->mloc, nloc = L->nloc, n = L->n, nb = L->nb, ldt = L->lld;
-  const size_t *ia = mloc == n ? NULL : L->rows;
+  const int contiguous = mloc == n;
+  const size_t cw = c + (rowabs ? 1 : 0);
   for (size_t k = 0; k < c; k++)
     for (size_t j = 0; j < nloc; j++) o->Xc[j + k * nloc] = X[L->cols[j] + k * ldx];
   memset(o->Rl, 0, ldt * (c + 1) * sizeof *o->Rl);
+  memset(o->G, 0, n * cw * sizeof *o->G);
   double *ra = o->Rl + c * ldt;
-  if (mloc && nloc) {
-    if (o->A) {
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mloc, (int)c, (int)nloc, 1.0,
-                  o->A, (int)ldt, o->Xc, (int)nloc, 0.0, o->Rl, (int)ldt);
-      if (rowabs) memcpy(ra, o->absA, mloc * sizeof *ra);
-    } else {
-      for (size_t lc = 0; lc < nloc; lc += nb) {
-        const size_t w = nloc - lc < nb ? nloc - lc : nb, j0 = L->cols[lc];
-        mn_kernel_block(o->k, o->d, mloc, o->xr, o->sqr, 0, ia, w, o->x + j0 * o->d,
-                        o->sq + j0, j0, 0.0, o->tile, ldt);
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mloc, (int)c, (int)w, 1.0,
-                    o->tile, (int)ldt, o->Xc + lc, (int)nloc, 1.0, o->Rl, (int)ldt);
-        if (rowabs)
-          for (size_t j = 0; j < w; j++)
-            for (size_t i = 0; i < mloc; i++) ra[i] += fabs(o->tile[i + j * ldt]);
-      }
+  if (mloc && nloc && o->A) {
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mloc, (int)c, (int)nloc, 1.0,
+                o->A, (int)ldt, o->Xc, (int)nloc, 0.0, o->Rl, (int)ldt);
+    if (rowabs) memcpy(ra, o->absA, mloc * sizeof *ra);
+  } else if (mloc && nloc) {
+    for (size_t k = 0; k < c; k++)
+      for (size_t i = 0; i < mloc; i++) o->Xr[i + k * ldt] = X[L->rows[i] + k * ldx];
+    size_t r0 = 0;
+    for (size_t lc = 0; lc < nloc; lc += nb) {
+      const size_t w = nloc - lc < nb ? nloc - lc : nb, j0 = L->cols[lc];
+      while (r0 < mloc && L->rows[r0] < j0) r0++;
+      if (r0 == mloc) break; /* no local rows at or below this block */
+      const size_t h = mloc - r0;
+      /* Rows of the diagonal block J, if this rank holds them: used once. */
+      const size_t toff = L->rows[r0] == j0 ? w : 0;
+      mn_kernel_block(o->k, o->d, h, o->xr + r0 * o->d, o->sqr + r0, r0,
+                      contiguous ? NULL : L->rows + r0, w, o->x + j0 * o->d, o->sq + j0, j0,
+                      0.0, o->tile, ldt);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)h, (int)c, (int)w, 1.0,
+                  o->tile, (int)ldt, o->Xc + lc, (int)nloc, 1.0, o->Rl + r0, (int)ldt);
+      if (h > toff)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)w, (int)c, (int)(h - toff),
+                    1.0, o->tile + toff, (int)ldt, o->Xr + r0 + toff, (int)ldt, 1.0,
+                    o->G + j0, (int)n);
+      if (rowabs)
+        for (size_t j = 0; j < w; j++) {
+          const double *t = o->tile + j * ldt;
+          double cs = 0;
+          for (size_t i = 0; i < h; i++) {
+            ra[r0 + i] += fabs(t[i]);
+            if (i >= toff) cs += fabs(t[i]);
+          }
+          o->G[j0 + j + c * n] += cs;
+        }
     }
   }
-  const size_t cw = c + (rowabs ? 1 : 0);
-  memset(o->G, 0, n * cw * sizeof *o->G);
   for (size_t k = 0; k < cw; k++)
-    for (size_t i = 0; i < mloc; i++) o->G[L->rows[i] + k * n] = o->Rl[i + k * ldt];
+    for (size_t i = 0; i < mloc; i++) o->G[L->rows[i] + k * n] += o->Rl[i + k * ldt];
   mn_dist_sum(o->comm, o->G, n * cw, o->t_comm);
   for (size_t k = 0; k < c; k++) memcpy(R + k * ldr, o->G + k * n, n * sizeof *R);
   if (rowabs) memcpy(rowabs, o->G + c * n, n * sizeof *rowabs);
@@ -139,7 +164,7 @@ static void op_apply_rows(void *ctx, size_t i0, size_t m, const size_t *idx, siz
       if ((int)(b % (size_t)o->P) != o->myrow) continue;
       const size_t w = nloc - lc < nb ? nloc - lc : nb, j0 = L->cols[lc];
       mn_kernel_block(o->k, d, h, o->rows_x, o->rows_sq, 0, gi, w, o->x + j0 * d, o->sq + j0,
-                      j0, 0.0, o->tile, h);
+                      j0, o->lambda_A, o->tile, h);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)h, (int)c, (int)w, 1.0,
                   o->tile, (int)h, o->Xc + lc, (int)nloc, 1.0, o->G, (int)h);
     }
@@ -151,10 +176,10 @@ static void op_apply_rows(void *ctx, size_t i0, size_t m, const size_t *idx, siz
 
 /* The distributed K + shift I: A the stored local K (shift 0: lambda is on
  * its diagonal) or NULL for tiles from the data. */
-static mn_status dist_op_create(const mn_grid *g, const mn_bc_layout *L, const mn_kernel *k,
-                                size_t d, const double *x, const double *sq, const double *xr,
-                                const double *sqr, const double *A, double shift, size_t cmax,
-                                double *t_comm, mn_kernel_op **out)
+mn_status mn_dist_op_create(const mn_grid *g, const mn_bc_layout *L, const mn_kernel *k,
+                            size_t d, const double *x, const double *sq, const double *xr,
+                            const double *sqr, const double *A, double lambda_A, double shift,
+                            size_t cmax, double *t_comm, mn_kernel_op **out)
 {
   static const mn_kernel_op_ops ops = {"distributed", op_apply, op_apply_rows, op_destroy};
   dist_op *o = calloc(1, sizeof *o);
@@ -168,6 +193,7 @@ static mn_status dist_op_create(const mn_grid *g, const mn_bc_layout *L, const m
   o->xr = xr;
   o->sqr = sqr;
   o->A = A;
+  o->lambda_A = A ? lambda_A : 0.0;
   o->myrow = g->myrow;
   o->P = g->P;
   o->comm = g->comm;
@@ -176,13 +202,14 @@ static mn_status dist_op_create(const mn_grid *g, const mn_bc_layout *L, const m
   o->tile = malloc((ldt > nb ? ldt : nb) * nb * sizeof *o->tile);
   o->Xc = malloc((L->nloc * cmax + 1) * sizeof *o->Xc);
   o->Rl = malloc(ldt * (cmax + 1) * sizeof *o->Rl);
+  o->Xr = malloc(ldt * cmax * sizeof *o->Xr + 1);
   o->G = malloc(L->n * (cmax + 1) * sizeof *o->G + sizeof *o->G);
   o->rows_x = malloc(nb * d * sizeof *o->rows_x + 1);
   o->rows_sq = malloc(nb * sizeof *o->rows_sq + 1);
   o->rows_gi = malloc(nb * sizeof *o->rows_gi + 1);
   if (A) o->absA = calloc(ldt, sizeof *o->absA);
-  if (!o->tile || !o->Xc || !o->Rl || !o->G || !o->rows_x || !o->rows_sq || !o->rows_gi ||
-      (A && !o->absA)) {
+  if (!o->tile || !o->Xc || !o->Xr || !o->Rl || !o->G || !o->rows_x || !o->rows_sq ||
+      !o->rows_gi || (A && !o->absA)) {
     op_destroy(o);
     return mn_error_set(MN_ERR_NOMEM, "out of memory for the distributed operator");
   }
@@ -296,7 +323,7 @@ static size_t rank_bytes(mn_solver_kind kind, int stored, size_t n, size_t d, si
   const size_t fit = (4 * n * c + 3 * n + m * c) * sizeof(double);
   const size_t drivers = 4 * n * c * sizeof(double);
   const size_t op = (mloc > nb ? mloc : nb) * nb * sizeof(double) + nloc * c * sizeof(double) +
-                    mloc * (c + 2) * sizeof(double) + 2 * n * (c + 1) * sizeof(double) +
+                    mloc * (2 * c + 2) * sizeof(double) + 2 * n * (c + 1) * sizeof(double) +
                     (P > 1 ? mloc * (d + 1) * sizeof(double) : 0);
   const size_t scalapack = 4 * nb * (mloc + nloc) * sizeof(double); /* panel buffers */
   return *local * route_el_bytes(kind, stored) + data + fit + drivers + op + scalapack;
@@ -470,8 +497,8 @@ static mn_status solve_double(solve_state *st, double *alpha, double *R, mn_fit_
   mn_kernel_op *op = NULL;
   mn_status s = dist_chol_create(&dc->g, &st->L, st->desc, st->A, 0, c, &dc->t_comm, &M);
   if (!s)
-    s = dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, NULL,
-                       p->solver->lambda, c, &dc->t_comm, &op);
+    s = mn_dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, NULL,
+                          0.0, p->solver->lambda, c, &dc->t_comm, &op);
   if ((s = mn_dist_agree(s))) goto done;
   t0 = MPI_Wtime();
   memcpy(alpha, p->Y, n * c * sizeof *alpha);
@@ -501,13 +528,14 @@ static mn_status solve_mixed(solve_state *st, int stored, double *alpha, double 
   mi->stored_k = stored;
   double t0 = MPI_Wtime();
   if (stored) {
-    mn_bc_build(&st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, lambda, st->A, NULL,
+    /* Both triangles: the operator multiplies by the whole local K. */
+    mn_bc_build(&st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, lambda, 0, st->A, NULL,
                 NULL, p->progress);
     for (size_t i = 0; i < el; i++) st->As[i] = (float)st->A[i];
   } else {
     double *scratch = malloc(st->L.lld * st->L.nb * sizeof *scratch + 1);
     MN_TRY(mn_dist_agree(scratch ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory")));
-    mn_bc_build(&st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, lambda, NULL, st->As,
+    mn_bc_build(&st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, lambda, 1, NULL, st->As,
                 scratch, p->progress);
     free(scratch);
   }
@@ -530,8 +558,9 @@ static mn_status solve_mixed(solve_state *st, int stored, double *alpha, double 
   if (!mi->single_failed) {
     s = dist_chol_create(&dc->g, &st->L, st->desc, st->As, 1, c, &dc->t_comm, &M);
     if (!s)
-      s = dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr,
-                         stored ? st->A : NULL, stored ? 0.0 : lambda, c, &dc->t_comm, &op);
+      s = mn_dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr,
+                            stored ? st->A : NULL, lambda, stored ? 0.0 : lambda, c,
+                            &dc->t_comm, &op);
     if ((s = mn_dist_agree(s))) goto done;
     t0 = MPI_Wtime();
     mn_mixed_opts mo = {op, p->solver->tol, p->solver->maxit, !stored, p->progress};
@@ -580,8 +609,8 @@ static mn_status be_solve(void *ctx, const mn_fit_problem *p, const mn_fit_plann
       s = solve_mixed(&st, stored, alpha, R, res);
     } else {
       double t0 = MPI_Wtime(), anorm = 0;
-      mn_bc_build(&st.L, p->kernel, p->d, p->x, p->sq, st.xr, st.sqr, p->solver->lambda, st.A,
-                  NULL, NULL, p->progress);
+      mn_bc_build(&st.L, p->kernel, p->d, p->x, p->sq, st.xr, st.sqr, p->solver->lambda, 1,
+                  st.A, NULL, NULL, p->progress);
       res->t_gram = MPI_Wtime() - t0;
       s = solve_double(&st, alpha, R, res, &anorm);
     }

@@ -99,24 +99,31 @@ void mn_bc_layout_destroy(mn_bc_layout *L)
 
 void mn_bc_build(const mn_bc_layout *L, const mn_kernel *k, size_t d, const double *x,
                  const double *sq, const double *xr, const double *sqr, double lambda,
-                 double *A, float *As, double *scratch, mn_progress *progress)
+                 int lower, double *A, float *As, double *scratch, mn_progress *progress)
 {
-  const size_t mloc = L->mloc, nloc = L->nloc, nb = L->nb;
+  const size_t mloc = L->mloc, nloc = L->nloc, nb = L->nb, ld = L->lld;
   /* Rows: contiguous 0..n-1 when the grid has one process row. */
-  const size_t *ia = mloc == L->n ? NULL : L->rows;
+  const int contiguous = mloc == L->n;
   mn_progress_begin(progress, "gram", (double)nloc);
+  size_t r0 = 0; /* lower: the first local row at or below this block column */
   for (size_t lc = 0; lc < nloc; lc += nb) {
     const size_t w = nloc - lc < nb ? nloc - lc : nb, j0 = L->cols[lc];
+    if (lower)
+      while (r0 < mloc && L->rows[r0] < j0) r0++;
+    else
+      r0 = 0;
+    const size_t h = mloc - r0;
+    const size_t *ia = contiguous ? NULL : L->rows + r0;
+    const double *a = xr + r0 * d, *sa = sqr + r0;
     if (A) {
-      mn_kernel_block(k, d, mloc, xr, sqr, 0, ia, w, x + j0 * d, sq + j0, j0, lambda,
-                      A + lc * L->lld, L->lld);
+      mn_kernel_block(k, d, h, a, sa, r0, ia, w, x + j0 * d, sq + j0, j0, lambda,
+                      A + r0 + lc * ld, ld);
     } else {
-      mn_kernel_block(k, d, mloc, xr, sqr, 0, ia, w, x + j0 * d, sq + j0, j0, lambda, scratch,
-                      L->lld);
+      mn_kernel_block(k, d, h, a, sa, r0, ia, w, x + j0 * d, sq + j0, j0, lambda, scratch, ld);
       for (size_t j = 0; j < w; j++) {
-        const double *s = scratch + j * L->lld;
-        float *t = As + (lc + j) * L->lld;
-        for (size_t i = 0; i < mloc; i++) t[i] = (float)s[i];
+        const double *s = scratch + j * ld;
+        float *t = As + r0 + (lc + j) * ld;
+        for (size_t i = 0; i < h; i++) t[i] = (float)s[i];
       }
     }
     mn_progress_update(progress, (double)(lc + w));

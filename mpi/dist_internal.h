@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <mpi.h>
 #include "minnorm/kernel.h"
+#include "minnorm/op.h"
 #include "minnorm/progress.h"
 #include "minnorm/status.h"
 
@@ -48,10 +49,24 @@ size_t mn_bc_max_local(size_t n, size_t nb, int P, int Q);
  * builder (mn_kernel_block: exact k(x,x) + lambda on the diagonal):
  * into A (double, mloc x nloc, ld lld) or, when A is NULL, into As (single)
  * through `scratch` (mloc x nb doubles).  xr/sqr: the local rows gathered
- * (row-major mloc x d) or x itself when the grid has one process row. */
+ * (row-major mloc x d) or x itself when the grid has one process row.
+ * lower: only the blocks on and below the block diagonal (global block row
+ * >= block column; what p?potrf("L") reads: half the work), the others
+ * left unset. */
 void mn_bc_build(const mn_bc_layout *L, const mn_kernel *k, size_t d, const double *x,
                  const double *sq, const double *xr, const double *sqr, double lambda,
-                 double *A, float *As, double *scratch, mn_progress *progress);
+                 int lower, double *A, float *As, double *scratch, mn_progress *progress);
+
+/* The distributed K + shift I as a kernel operator (op.h): A the stored
+ * local K (both triangles, lambda_A on its diagonal; pass shift 0) or NULL
+ * for tiles recomputed from the data; for blocks of up to cmax columns.
+ * Collective in apply and apply_rows (every rank, the same arguments);
+ * the result has the same bits on every rank.  Borrows everything;
+ * *t_comm accumulates the time in reductions.  Returns new. */
+mn_status mn_dist_op_create(const mn_grid *g, const mn_bc_layout *L, const mn_kernel *k,
+                            size_t d, const double *x, const double *sq, const double *xr,
+                            const double *sqr, const double *A, double lambda_A, double shift,
+                            size_t cmax, double *t_comm, mn_kernel_op **out);
 
 /* buf (count doubles) <- its sum over the ranks of comm, the same bits on
  * every rank (reduce to 0, then broadcast).  *seconds += the time taken. */

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # build.sh [release|asan] — configure and build minnorm with CMake.
 #   release (default)  build/       -DCMAKE_BUILD_TYPE=Release  -> build/minnorm
-#   asan               build-asan/  Debug + AddressSanitizer/UBSan (-DMINNORM_SANITIZE=ON)
+#   asan               build-asan/  Debug + AddressSanitizer/UBSan (-DMINNORM_SANITIZE=ON),
+#                                   without MPI (-DMINNORM_MPI=OFF): Open MPI's own
+#                                   allocations would drown the sanitizers' reports,
+#                                   and it is the build that checks the MPI-free path
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,7 +13,7 @@ PROG="build.sh"
 mode="${1:-release}"
 case "$mode" in
   release) dir="$ROOT/build";      cfg=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan)    dir="$ROOT/build-asan"; cfg=(-DCMAKE_BUILD_TYPE=Debug -DMINNORM_SANITIZE=ON) ;;
+  asan)    dir="$ROOT/build-asan"; cfg=(-DCMAKE_BUILD_TYPE=Debug -DMINNORM_SANITIZE=ON -DMINNORM_MPI=OFF) ;;
   -h|--help) echo "usage: $PROG [release|asan]"; exit 0 ;;
   *) echo "$PROG: error: unknown build type '$mode' (expected release or asan)" >&2; exit 2 ;;
 esac

@@ -40,8 +40,9 @@ mn_status mn_dist_agree(mn_status s);
 /* Options of the distributed backend (fit flags). */
 typedef struct {
   int nb;           /* block size of the block-cyclic K (0 = default)      */
-  int bcast_data;   /* 1: rank 0 reads the data and broadcasts it;
-                       0: every rank reads the files (checked identical)   */
+  int bcast_data;   /* 1 (default): rank 0 reads the data and broadcasts
+                       it; 0: every rank reads the files (checked identical
+                       by digest)                                          */
 } mn_dist_opts;
 
 mn_dist_opts mn_dist_opts_default(void);

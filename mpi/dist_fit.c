@@ -696,7 +696,10 @@ int mn_dist_default_nb(void) { return 128; }
 
 mn_dist_opts mn_dist_opts_default(void)
 {
-  mn_dist_opts o = {0, 0};
+  /* bcast: measured faster than every rank reading (MNIST 60k on 2 ranks:
+   * 2.7 s vs 4.9 s to the plan, medians of 3; README), and the other ranks
+   * then need no files. */
+  mn_dist_opts o = {0, 1};
   return o;
 }
 

@@ -63,7 +63,7 @@ if [[ -f "$data/mnist/train-labels-idx1-ubyte.gz" || -f "$data/mnist/train-label
   m="mnist:$data/mnist"
   "$bin" fit --data "$m" --n 2000 --quiet --out "$tmp/one.json" --save-pred "$tmp/one.pred" \
     || fail "single-node fit"
-  "$run" 200 2 "$bin" fit --data "$m" --n 2000 --quiet --out "$tmp/two.json" \
+  "$run" 200 2 "$bin" fit --data "$m" --n 2000 --mpi-data read --quiet --out "$tmp/two.json" \
     --save-pred "$tmp/two.pred" || fail "2-rank fit"
   "$run" 300 4 "$bin" fit --data "$m" --n 2000 --solver scalapack --nb 96 --quiet \
     --out "$tmp/four.json" --save-pred "$tmp/four.pred" || fail "4-rank fit"
@@ -89,7 +89,7 @@ EOF
 
   expect_failure "a data file missing on rank 1" "rank 1 of 2: .*nowhere" -- \
     "$run" 60 2 "$tmp/rankdir.sh" 1 "$tmp/nowhere" "$data/mnist" "$bin" fit --data mnist:@DATA@ \
-    --n 500 --quiet --out "$tmp/out/r.json" --save-pred "$tmp/out/p.txt"
+    --n 500 --mpi-data read --quiet --out "$tmp/out/r.json" --save-pred "$tmp/out/p.txt"
   expect_failure "the 32-bit local index limit" "2\^31.*at least [0-9]+ ranks" -- \
     "$run" 60 1 "$bin" fit --data "$m" --n 46341 --n-test 10 --solver scalapack --quiet \
     --out "$tmp/out/r.json"
@@ -106,7 +106,7 @@ mkdir -p "$tmp/g" "$tmp/g2" "$tmp/dup" "$tmp/big"
 "$gen" "$tmp/dup" 300 50 dup >/dev/null || fail "gen_idx dup"
 expect_failure "different data on rank 1" "rank 1 of 2: .*differ from rank 0" -- \
   "$run" 60 2 "$tmp/rankdir.sh" 1 "$tmp/g2" "$tmp/g" "$bin" fit --data mnist:@DATA@ --n 300 \
-  --quiet --out "$tmp/out/r.json"
+  --mpi-data read --quiet --out "$tmp/out/r.json"
 expect_failure "K not positive definite (duplicate images)" "not positive definite|positive definite" -- \
   "$run" 60 2 "$bin" fit --data "mnist:$tmp/dup" --n 300 --solver scalapack --quiet \
   --out "$tmp/out/r.json" --save-pred "$tmp/out/p.txt"

@@ -249,9 +249,10 @@ void cli_common_help(FILE *f)
 "                     refinement in double (dsposv's backward error); PCG on\n"
 "                     the single factor if refinement stalls\n"
 "  --nb NB              block size (default 128, chosen by measurement)\n"
-"  --mpi-data M         read: every rank reads the files, checked identical by\n"
-"                       digest (default); bcast: rank 0 reads and transforms,\n"
-"                       then broadcasts (the other ranks need no files)\n"
+"  --mpi-data M         bcast (default): rank 0 reads and transforms the data,\n"
+"                       then broadcasts it (the other ranks need no files);\n"
+"                       read: every rank reads the files, checked identical by\n"
+"                       digest (sweep: every rank reads, either way)\n"
 "  Rank 0 prints and writes every output; an error on any rank stops all of\n"
 "  them with one line naming the rank.  One BLAS thread per rank\n"
 "  (OPENBLAS_NUM_THREADS=1) unless ranks x threads <= cores.\n",

@@ -376,10 +376,15 @@ static int run_mpi(bench_opts *o)
   if ((double)lld * nloc >= 2147483648.0) {
     if (!rank) fprintf(stderr, "bench_pdpotrf: local array %d x %d exceeds 2^31 elements\n", lld,
                        nloc);
+    Cblacs_gridexit(ctx);
     return 2;
   }
   descinit_(desc, &n, &n, &nb, &nb, &zero, &zero, &ctx, &lld, &info);
-  if (info) { if (!rank) fprintf(stderr, "bench_pdpotrf: descinit info %d\n", info); return 1; }
+  if (info) {
+    if (!rank) fprintf(stderr, "bench_pdpotrf: descinit info %d\n", info);
+    Cblacs_gridexit(ctx);
+    return 1;
+  }
   int *grow = xmalloc(((size_t)mloc + 1) * sizeof *grow), *gcol = xmalloc(((size_t)nloc + 1) * sizeof *gcol);
   for (int r = 0; r < mloc; r++) { int l = r + 1; grow[r] = indxl2g_(&l, &nb, &myrow, &zero, &p) - 1; }
   for (int c = 0; c < nloc; c++) { int l = c + 1; gcol[c] = indxl2g_(&l, &nb, &mycol, &zero, &q) - 1; }

@@ -3,7 +3,7 @@
  * dpotrf / spotrf on the same matrix, for scripts/bench/run_mpi.sh.
  *
  *   mpirun -np P*Q minnorm-bench-pdpotrf --n N --nb NB [--grid PxQ] [--order R|C]
- *                                        [--prec double|single] [--reps R] [--check]
+ *                                        [--prec double|single] [--reps R] [--[no-]check]
  *   minnorm-bench-pdpotrf --lapack THREADS --n N [--prec double|single] [--reps R]
  *   minnorm-bench-pdpotrf --gemm THREADS [--n N] [--prec double|single] [--reps R]
  *
@@ -67,6 +67,7 @@ static void usage(FILE *f)
           "  --prec double|single   pdpotrf/dpotrf or pspotrf/spotrf (default double)\n"
           "  --reps R         timed repetitions, matrix refilled before each (default 1)\n"
           "  --check          gather and check the factor (default: only if n <= 2000)\n"
+          "  --no-check       never check it\n"
           "  --seed S         point seed (default 1)\n"
           "  --tag T          label printed first on every result line (default none)\n"
           "  --lapack THREADS one process: time LAPACK dpotrf/spotrf with THREADS threads\n"
@@ -82,6 +83,7 @@ static int opts_parse(int argc, char **argv, bench_opts *o)
     int used = 1;
     if (!strcmp(a, "--help")) { usage(stdout); exit(0); }
     else if (!strcmp(a, "--check")) { o->check = 1; used = 0; }
+    else if (!strcmp(a, "--no-check")) { o->check = 0; used = 0; }
     else if (!v) { fprintf(stderr, "bench_pdpotrf: %s needs a value\n", a); return 2; }
     else if (!strcmp(a, "--n")) o->n = atoi(v);
     else if (!strcmp(a, "--nb")) o->nb = atoi(v);

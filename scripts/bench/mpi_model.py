@@ -63,7 +63,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def parse_raw(path):
     """Records of raw.txt: dict of key=value (numbers converted) + 'kind'.  Lines that
-    run_mpi.sh marked contaminated=1 (other processes used the CPUs meanwhile) are dropped."""
+    run_mpi.sh marked contaminated=1 (other processes used the CPUs meanwhile) are kept
+    here; prefer() drops them wherever a clean measurement of the same case exists."""
     recs = []
     for line in open(path):
         words = line.split()
@@ -82,8 +83,7 @@ def parse_raw(path):
                         rec[k] = v
             elif "kind" not in rec:
                 rec["kind"] = w
-        if rec.get("contaminated") != 1:
-            recs.append(rec)
+        recs.append(rec)
     return recs
 
 
@@ -92,7 +92,20 @@ def notes(path):
     lines = open(path).read().splitlines()
     out = [line.strip() for line in lines if line.startswith("note")]
     dropped = sum(1 for line in lines if "contaminated=1" in line and not line.startswith("note"))
-    return out + ["note %d result line(s) dropped as contaminated" % dropped]
+    return out + ["note %d result line(s) marked contaminated (dropped where a clean repeat "
+                  "exists)" % dropped]
+
+
+FLAGGED = set()   # cases whose medians had to use contaminated lines
+
+
+def prefer(rs, case):
+    """The clean records of rs, or all of them (case noted in FLAGGED) if none is clean."""
+    clean = [r for r in rs if r.get("contaminated") != 1]
+    if clean or not rs:
+        return clean
+    FLAGGED.add(case)
+    return rs
 
 
 def med(xs):
@@ -100,9 +113,9 @@ def med(xs):
 
 
 def group(recs, **want):
-    """Seconds of the records matching every key=value in want."""
-    return [r["seconds"] for r in recs if "seconds" in r
-            and all(r.get(k) == v for k, v in want.items())]
+    """Seconds of the records matching every key=value in want (clean ones if any)."""
+    rs = [r for r in recs if "seconds" in r and all(r.get(k) == v for k, v in want.items())]
+    return [r["seconds"] for r in prefer(rs, " ".join("%s=%s" % kv for kv in want.items()))]
 
 
 class Summary:
@@ -113,20 +126,23 @@ class Summary:
         self.gemm = {}                               # (prec, threads) -> GF/s
         for prec, kind in (("double", "dgemm"), ("single", "sgemm")):
             for t in (1, 2):
-                g = [r["gflops"] for r in recs if r.get("kind") == kind and r.get("threads") == t]
+                g = [r["gflops"] for r in prefer([r for r in recs if r.get("kind") == kind
+                                                  and r.get("threads") == t], kind + str(t))]
                 if g:
                     self.gemm[prec, t] = med(g)
         self.sweep = collections.defaultdict(dict)   # prec -> nb -> (s, n, reps)
         for r in recs:
             if r.get("tag") == "sweep" and "nb" in r:
                 self.sweep[r["prec"]].setdefault(r["nb"], []).append(r)
-        self.sweep = {p: {nb: (med([x["seconds"] for x in v]), v[0]["n"], len(v))
+        self.sweep = {p: {nb: (med([x["seconds"] for x in prefer(v, "sweep %s NB %d" % (p, nb))]),
+                               v[0]["n"], len(prefer(v, "")))
                           for nb, v in d.items()} for p, d in self.sweep.items()}
         self.scale = collections.defaultdict(dict)   # prec -> ranks -> (s, n, nb, grid)
         for r in recs:
             if r.get("tag") == "scale" and "ranks" in r:
                 self.scale[r["prec"]].setdefault(r["ranks"], []).append(r)
-        self.scale = {p: {k: (med([x["seconds"] for x in v]), v[0]["n"], v[0]["nb"], v[0]["grid"])
+        self.scale = {p: {k: (med([x["seconds"] for x in prefer(v, "scale %s P=%d" % (p, k))]),
+                              v[0]["n"], v[0]["nb"], v[0]["grid"])
                           for k, v in d.items()} for p, d in self.scale.items()}
 
     def best_nb(self, prec):
@@ -210,6 +226,9 @@ def print_summary(S, raw_path):
           % (len(checks), fails, worst))
     for nt in notes(raw_path):
         print("  " + nt)
+    for case in sorted(c for c in FLAGGED if c):
+        print("  NOTE: no clean run of %s; its median uses runs during which other processes "
+              "used CPU" % case)
 
 
 # ---- the model ------------------------------------------------------------------------------
@@ -269,13 +288,17 @@ def factor_time(m, n, P, nb, prec, pr=None, pc=None):
     lat = (n / nb) * (lg(pc) * (m.lat_intra if row_intra else m.lat_inter) +
                       2 * lg(pr) * (m.lat_intra if col_intra else m.lat_inter))
     words = n ** 2 / 2 * ((1 / pr if pc > 1 else 0) + (1 / pc if pr > 1 else 0))
-    return dict(compute=compute, crit=crit, comm=comm, lat=lat,
+    # Lower bound: every word received once (pipelined broadcasts), no log factor.
+    comm_lb = es * n ** 2 / 2 * ((1 / pr / bw_row if pc > 1 else 0) +
+                                 (1 / pc / bw_col if pr > 1 else 0))
+    return dict(compute=compute, crit=crit, comm=comm, lat=lat, comm_lb=comm_lb,
                 total=compute + crit + comm + lat, words=words, msgs=msgs, pr=pr, pc=pc)
 
 
-def fit_time(m, n, d, c, P, nb, solver, steps=3, n_test=10000):
+def fit_time(m, n, d, c, P, nb, solver, steps=3, n_test=10000, stored_k=False):
     """Per-phase seconds of the distributed fit: solver 'scalapack' (pdpotrf, double K) or
-    'scalapack-mixed' (pspotrf + `steps` refinement steps, residuals from the data)."""
+    'scalapack-mixed' (pspotrf + `steps` refinement steps, residuals from the data, or with
+    stored_k from a stored double local K)."""
     pr, pc = grid(P)
     slow = max(1.0, P / m.cores)
     gd = m.gamma_d * 1e9
@@ -290,6 +313,10 @@ def fit_time(m, n, d, c, P, nb, solver, steps=3, n_test=10000):
         residual, solve = 0.0, one_solve
         # one residual with the stored double K, to report it (memory-bound)
         residual = n * n / P * 8 / m.mem_bw * slow
+    elif stored_k:
+        res_step = n * n / P * 8 / m.mem_bw * slow
+        residual = steps * res_step
+        solve = (1 + steps) * one_solve
     else:
         res_step = (2 * n * n * d / P / gd + n * n / P / m.entry_rate +
                     2 * n * n * c / P / gd) * slow
@@ -299,7 +326,7 @@ def fit_time(m, n, d, c, P, nb, solver, steps=3, n_test=10000):
     t = dict(gram=gram, factor=f["total"], solve=solve, residual=residual, predict=predict)
     t["total"] = sum(t.values())
     mloc, nloc = numroc(n, nb, 0, pr), numroc(n, nb, 0, pc)
-    kbytes = mloc * nloc * (8 if solver == "scalapack" else 4)
+    kbytes = mloc * nloc * (8 if solver == "scalapack" else 12 if stored_k else 4)
     mem = kbytes + n * d * 8 + 4 * n * c * 8
     return t, f, dict(mem=mem, local=mloc * nloc, kbytes=kbytes)
 
@@ -323,40 +350,44 @@ def calibrate(S, args):
 
     gd = pick("gamma_d", S.gemm.get(("double", 1)), 45.0, "1-thread dgemm n=4000, median")
     gs = pick("gamma_s", S.gemm.get(("single", 1)), 90.0, "1-thread sgemm n=4000, median")
-    eff = {}
-    for prec, g in (("double", gd), ("single", gs)):
-        d = S.scale.get(prec, {})
-        meas = gf(d[1][1], d[1][0]) / g if 1 in d else None
-        eff[prec] = pick("eff_" + prec[0], meas, 0.85,
-                         "P = 1 p%spotrf (scale, n = %s) / 1-core %sgemm"
-                         % (prec[0], d[1][1] if 1 in d else "?", prec[0]))
-    m = Machine(gamma_d=gd, gamma_s=gs, eff_d=eff["double"], eff_s=eff["single"],
-                entry_rate=args.entry_rate, mem_bw=args.mem_bw, cores=os.cpu_count(),
-                rpn=os.cpu_count(), bw_intra=1e12, bw_inter=1e12, lat_intra=args.lat_intra,
-                lat_inter=args.lat_intra)
-    src["entry_rate"] = "assumed (README n=20,000 Gram: 3.28 s vs 2.55 s GEMM floor)"
-    src["mem_bw"] = "assumed (README: c = 10 products at 6 GB/s on 2 cores)"
-    # Intra-node bandwidth: the P = 2 excess over compute + critical path, both precisions.
-    bws = []
+    # Intra-node bandwidth: what the P = 2 run leaves over P = 1's time / 2.  On this box
+    # ScaLAPACK on a 1x1 grid runs far below LAPACK (0.6 of dpotrf 1-thread), P = 2 is
+    # superlinear and the excess negative, so no bandwidth can be extracted; then it is assumed.
+    excess = {}
     for prec in ("double", "single"):
         d = S.scale.get(prec, {})
         if 2 in d and 1 in d:
-            s2, n, nb, g = d[2]
-            f = factor_time(m, n, 2, nb, prec, 1, 2)
-            excess = s2 - f["compute"] - f["crit"] - f["lat"]
-            es = 8 if prec == "double" else 4
-            if excess > 0:
-                bws.append(es * n * n / 2 / excess)
+            excess[prec] = d[2][0] - d[1][0] / 2
     if args.bw_intra is not None:
-        m.bw_intra, src["bw_intra"] = args.bw_intra, "command line"
-    elif bws:
-        m.bw_intra = statistics.median(bws)
-        src["bw_intra"] = ("P = 2 vs P = 1 (scale): bytes of the panel broadcasts / "
-                           "(measured - compute - critical path); an effective rate, it "
-                           "absorbs every other P = 2 overhead")
+        bw, src["bw_intra"] = args.bw_intra, "command line"
     else:
-        m.bw_intra, src["bw_intra"] = 5e9, "default (no P = 2 excess measured)"
-    m.bw_inter = m.bw_intra
+        bw = 5e9
+        src["bw_intra"] = ("assumed: P = 2 minus P = 1 / 2 = %s s (negative: superlinear), so "
+                           "the P = 2 vs P = 1 runs do not isolate communication" %
+                           ", ".join("%s %.2f" % kv for kv in sorted(excess.items())) or "n/a")
+    m = Machine(gamma_d=gd, gamma_s=gs, eff_d=0.85, eff_s=0.85,
+                entry_rate=args.entry_rate, mem_bw=args.mem_bw, cores=os.cpu_count(),
+                rpn=os.cpu_count(), bw_intra=bw, bw_inter=bw, lat_intra=args.lat_intra,
+                lat_inter=args.lat_intra)
+    src["entry_rate"] = "assumed (README n=20,000 Gram: 3.28 s vs 2.55 s GEMM floor)"
+    src["mem_bw"] = "assumed (README: c = 10 products at 6 GB/s on 2 cores)"
+    # eff: from the P = 2 (1x2) run, the distributed configuration, after its modelled
+    # communication and latency: T2 = (n^3/6 + critical-path flops) / (eff gamma) + comm.
+    for prec, g in (("double", gd), ("single", gs)):
+        name = "eff_" + prec[0]
+        d = S.scale.get(prec, {})
+        if getattr(args, name) is not None:
+            setattr(m, name, getattr(args, name))
+            src[name] = "command line"
+        elif 2 in d:
+            s2, n, nb, _ = d[2]
+            setattr(m, name, 1.0)
+            f = factor_time(m, n, 2, nb, prec, 1, 2)
+            setattr(m, name, (f["compute"] + f["crit"]) / (s2 - f["comm"] - f["lat"]))
+            src[name] = ("P = 2 (1x2) p%spotrf, n = %d, NB %d, minus modelled comm "
+                         "(P = 1 is not used: ScaLAPACK 1x1 is anomalously slow)" % (prec[0], n, nb))
+        else:
+            src[name] = "default (no measurement)"
     return m, src
 
 
@@ -377,7 +408,8 @@ def validate(S, m):
     for prec in ("double", "single"):
         for P, (s, n, nb, g) in sorted(S.scale.get(prec, {}).items()):
             pr, pc = map(int, g.split("x"))
-            note = {1: "calibrates eff", 2: "calibrates bw_intra"}.get(P, "prediction")
+            note = {1: "prediction; ScaLAPACK 1x1 is slow here", 2: "calibrates eff"}.get(
+                P, "prediction")
             if P > m.cores:
                 note += ", oversubscribed"
             cases.append((prec, n, nb, P, pr, pc, s, note))
@@ -415,19 +447,34 @@ def validate_reports(paths, m, args):
             solver = r.get("used") or r.get("solver") or "scalapack"
             if solver not in ("scalapack", "scalapack-mixed"):
                 solver = "scalapack-mixed" if "mixed" in str(solver) else "scalapack"
-            d = int(r.get("d", r.get("dim", args.d)))
-            c = int(r.get("c", r.get("classes", args.c)))
-            steps = int(r.get("refine_steps", r.get("iterations", args.steps)))
+            d = int(r.get("d", args.d))
+            c = int(r.get("classes", args.c))
+            mixed = r.get("mixed") or {}
+            steps = int(mixed.get("refinement_steps", args.steps))
+            stored_k = bool(mixed.get("stored_k", False))
+            n_test = int(r.get("n_test", args.n_test))
         except (OSError, KeyError, ValueError, TypeError) as e:
             print("  %s: skipped (%s: %s)" % (p, type(e).__name__, e))
             continue
-        pred, _, _ = fit_time(m, n, d, c, P, nb, solver, steps, args.n_test)
-        pred["factor"] = factor_time(m, n, P, nb, "double" if solver == "scalapack" else "single",
+        # A rank with t BLAS threads on free cores runs t times the 1-thread rates.
+        threads = int(r.get("blas_threads", 1) or 1)
+        ppr = max(1, min(threads, m.cores // P))
+        mm = Machine(**m.__dict__)
+        for k in ("gamma_d", "gamma_s", "entry_rate", "mem_bw"):
+            setattr(mm, k, getattr(m, k) * ppr)
+        pred, _, _ = fit_time(mm, n, d, c, P, nb, solver, steps, n_test, stored_k)
+        pred["factor"] = factor_time(mm, n, P, nb, "double" if solver == "scalapack" else "single",
                                      int(g[0]), int(g[1]))["total"]
-        print("  %s: %s n=%d d=%d c=%d P=%d grid %sx%s NB=%d" % (os.path.basename(p), solver, n,
-              d, c, P, g[0], g[1], nb))
+        print("  %s: %s n=%d d=%d c=%d P=%d grid %sx%s NB=%d, %d BLAS thread(s)/rank, %d "
+              "refinement steps%s" % (os.path.basename(p), solver, n, d, c, P, g[0], g[1], nb,
+                                      threads, steps if "mixed" in solver else 0,
+                                      " (stored double K)" if stored_k else ""))
+        if not t.get("residual") and pred["residual"]:
+            # the report folds the refinement residuals into "solve"
+            pred["solve"] += pred.pop("residual")
+            print("    (report has no residual time: solve below = solves + refinement residuals)")
         for k in ("gram", "factor", "solve", "residual", "predict", "total"):
-            if k in t and t[k]:
+            if t.get(k) and k in pred:
                 print("    %-8s predicted %8.2f s  measured %8.2f s  ratio %.2f" %
                       (k, pred[k], t[k], pred[k] / t[k]))
 
@@ -449,21 +496,27 @@ def cluster(m, args):
           "entries %.3g/s/core; memory-bound passes %.3g B/s/core;" %
           (scale, cm.gamma_d, cm.gamma_s, cm.eff_d, cm.eff_s, cm.entry_rate, cm.mem_bw))
     print("  interconnect (assumption): %.0f Gb/s InfiniBand shared by 24 ranks (%.2f GB/s per "
-          "rank), %.1f us latency; intra-node %.2f GB/s per rank (measured here), %.1f us"
+          "rank), %.1f us latency; intra-node %.2f GB/s per rank (assumed), %.1f us"
           % (args.ib_gbit, cm.bw_inter / 1e9, cm.lat_inter * 1e6, cm.bw_intra / 1e9,
              cm.lat_intra * 1e6))
-    print("  %-16s %5s %6s %7s %7s %7s %7s %7s %8s %8s %9s %6s" % (
-        "solver", "nodes", "grid", "gram", "factor", "(comm)", "solve", "resid", "predict",
-        "total", "mem/rank", "2^31?"))
+    print("  seconds per phase; (comm) = the factor's tree-broadcast + latency part, "
+          "[lb] = its pipelined lower bound;")
+    print("  words/rank = n^2/2 (1/Pr + 1/Pc), msgs/rank = (n/NB)(log2 Pc + 2 log2 Pr), NB = %d"
+          % args.nb)
+    print("  %-16s %5s %6s %6s %7s %7s %6s %6s %6s %7s %7s %8s %9s %8s %6s" % (
+        "solver", "nodes", "grid", "gram", "factor", "(comm)", "[lb]", "solve", "resid",
+        "predict", "total", "mem/rank", "words", "msgs", "2^31"))
     for solver in ("scalapack-mixed", "scalapack"):
         for nodes in (4, 16, 64):
             P = 24 * nodes
             t, f, mem = fit_time(cm, n, d, c, P, args.nb, solver, args.steps, args.n_test)
             pr, pc = f["pr"], f["pc"]
-            print("  %-16s %5d %6s %7.1f %7.1f %7.2f %7.2f %7.1f %8.1f %8.1f %7.2f GB %6s" % (
-                solver, nodes, "%dx%d" % (pr, pc), t["gram"], t["factor"], f["comm"] + f["lat"],
-                t["solve"], t["residual"], t["predict"], t["total"], mem["mem"] / 1e9,
-                "yes" if mem["local"] < 2 ** 31 else "NO"))
+            print("  %-16s %5d %6s %6.1f %7.1f %7.2f %6.2f %6.2f %6.1f %7.1f %7.1f %5.2f GB "
+                  "%9.3g %8.0f %6s" % (
+                      solver, nodes, "%dx%d" % (pr, pc), t["gram"], t["factor"],
+                      f["comm"] + f["lat"], f["comm_lb"], t["solve"], t["residual"],
+                      t["predict"], t["total"], mem["mem"] / 1e9, f["words"], f["msgs"],
+                      "ok" if mem["local"] < 2 ** 31 else "NO"))
     # One node for the paper's comparison: 24 cores, LAPACK-like efficiency, no network.
     one = Machine(**cm.__dict__)
     one.bw_inter = one.bw_intra

@@ -23,6 +23,10 @@
 # (up to IDLE_WAIT s, default 300) for the machine to be idle and records a
 # "note busy=..." line if it was not.
 #
+# SECTIONS (default "gemm sweep target scale check") picks sections; NB_D / NB_S
+# fix the block sizes instead of taking the sweep's best; TARGET_PRECS (default
+# "double single") the target pairs; e.g. SECTIONS=target NB_D=128
+# TARGET_PRECS=double scripts/bench/run_mpi.sh.
 # Binary: $BENCH_BIN, else $BUILD_DIR/scripts/bench/minnorm-bench-pdpotrf, else
 # it is compiled here with mpicc (the CMake target needs MINNORM_MPI).
 set -euo pipefail
@@ -34,10 +38,12 @@ case "$MODE" in
   full)  TARGET_N="${TARGET_N:-20000}"; SWEEP_N="${SWEEP_N:-10000}"; SCALE_N="${SCALE_N:-10000}"
          GEMM_N=4000; NBS="${NBS:-32 64 128 256 512}"; IDLE_SAMPLE=1 ;;
   quick) TARGET_N="${TARGET_N:-4000}"; SWEEP_N="${SWEEP_N:-2000}"; SCALE_N="${SCALE_N:-2000}"
-         GEMM_N=1000; NBS="${NBS:-32 64 128 256}"; IDLE_SAMPLE=0.2; IDLE_WAIT="${IDLE_WAIT:-30}" ;;
+         GEMM_N=1000; NBS="${NBS:-32 64 128}"; IDLE_SAMPLE=0.1; IDLE_WAIT="${IDLE_WAIT:-30}" ;;
   *) echo "usage: run_mpi.sh [full|quick]" >&2; exit 2 ;;
 esac
 REPS="${REPS:-3}"
+SECTIONS=" ${SECTIONS:-gemm sweep target scale check} "
+TARGET_PRECS="${TARGET_PRECS:-double single}"
 IDLE_WAIT="${IDLE_WAIT:-300}"
 OUT="${BENCH_OUT:-$ROOT/results/bench/mpi/$(date +%Y%m%d-%H%M%S)-$MODE}"
 mkdir -p "$OUT"
@@ -87,9 +93,11 @@ busy_jiffies() { # all CPUs' busy time since boot, in USER_HZ ticks
   read -r _c u ni sy _i _w irq sirq st _ </proc/stat
   echo $((u + ni + sy + irq + sirq + st))
 }
-child_cpu() { # CPU seconds of this shell's finished children (user + sys, from `times`)
-  times | awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-                         printf "%.2f", t }'
+child_cpu() { # sets CPU=seconds of this shell's finished children (user + sys, from `times`);
+  # `times` must run in this shell: in a $(...) subshell the children's times start at zero
+  times >"$OUT/.times"
+  CPU=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+                       printf "%.2f", t }' "$OUT/.times")
 }
 # run TAG CMD... : one measurement.  The CPU time other processes used while it
 # ran (all CPUs' busy time minus this run's own, from /proc/stat and rusage)
@@ -102,9 +110,9 @@ run() {
   local try j0 c0 j1 c1 w0 w1 other bad tmp="$OUT/.run.txt"
   for try in $(seq 0 "${RETRIES:-2}"); do
     wait_idle "$tag"
-    j0=$(busy_jiffies); c0=$(child_cpu); w0=$(date +%s.%N)
+    child_cpu; c0=$CPU; j0=$(busy_jiffies); w0=$(date +%s.%N)
     "$@" --tag "$tag" >"$tmp" 2>>"$OUT/stderr.txt" || echo "note exit=$? tag=$tag: $*" >>"$tmp"
-    j1=$(busy_jiffies); c1=$(child_cpu); w1=$(date +%s.%N)
+    j1=$(busy_jiffies); w1=$(date +%s.%N); child_cpu; c1=$CPU
     other=$(awk -v j=$((j1 - j0)) -v hz="$(getconf CLK_TCK)" -v c0="$c0" -v c1="$c1" \
       'BEGIN { o = j / hz - (c1 - c0); printf "%.2f", (o > 0 ? o : 0) }')
     bad=$(awk -v o="$other" -v f="${OTHER_FRAC:-0.02}" -v w="$(awk -v a="$w0" -v b="$w1" \
@@ -115,13 +123,14 @@ run() {
     ((bad)) || break
     echo "note retry tag=$tag: other processes used ${other} CPU s during the run" | tee -a "$RAW"
   done
-  rm -f "$tmp"
+  rm -f "$tmp" "$OUT/.times"
 }
 pd() { # pd TAG NP GRID PREC NB BIND [extra args]
   local tag=$1 np=$2 grid=$3 prec=$4 nb=$5 bind=$6; shift 6
   local over=(); ((np > $(nproc))) && over=(--oversubscribe)
+  local chk=(--no-check); [[ $tag == check ]] && chk=(--check)
   run "$tag" "${MPIRUN[@]}" "${over[@]}" --bind-to "$bind" -np "$np" "$BIN" \
-    --grid "$grid" --prec "$prec" --nb "$nb" "$@"
+    --grid "$grid" --prec "$prec" --nb "$nb" "${chk[@]}" "$@"
 }
 lp() { # lp TAG THREADS PREC N
   run "$1" env OPENBLAS_NUM_THREADS="$2" "$BIN" --lapack "$2" --prec "$3" --n "$4"
@@ -133,6 +142,8 @@ lp() { # lp TAG THREADS PREC N
   echo "binary $BIN"; mpirun --version | head -1; uptime
 } | tee "$OUT/env.txt"
 
+on() { [[ $SECTIONS == *" $1 "* ]]; }
+if on gemm; then
 echo "== 1. GEMM rates (n = $GEMM_N, in-process reps, median)"
 for t in 1 2; do
   for p in double single; do
@@ -140,6 +151,9 @@ for t in 1 2; do
   done
 done
 
+fi
+
+if on sweep; then
 echo "== 2. NB sweep, 1x2 grid, n = $SWEEP_N (alternating NB within each repetition)"
 for r in $(seq "$REPS"); do
   for p in double single; do
@@ -149,21 +163,24 @@ done
 best_nb() { # best_nb PREC: NB with the smallest median time in the sweep
   /usr/bin/python3 "$ROOT/scripts/bench/mpi_model.py" --results "$OUT" --best-nb "$1"
 }
-NB_D=$(best_nb double); NB_S=$(best_nb single)
-echo "best NB: double $NB_D, single $NB_S (used below)"
+fi
+[[ -n "${NB_D:-}" ]] || NB_D=$(best_nb double 2>/dev/null || echo 128)  # 128 without a sweep
+[[ -n "${NB_S:-}" ]] || NB_S=$(best_nb single 2>/dev/null || echo 128)
+echo "NB used below: double $NB_D, single $NB_S"
 
+if on target; then
 echo "== 3. target: 1x2 grid (1 thread/rank) vs LAPACK 2 threads, n = $TARGET_N"
-for r in $(seq "$REPS"); do
-  lp "target" 2 double "$TARGET_N"
-  pd "target-core" 2 1x2 double "$NB_D" core --n "$TARGET_N"
-  pd "target-none" 2 1x2 double "$NB_D" none --n "$TARGET_N"
+for p in $TARGET_PRECS; do
+  nb=$NB_D; [[ $p == single ]] && nb=$NB_S
+  for r in $(seq "$REPS"); do
+    lp "target" 2 $p "$TARGET_N"
+    pd "target-core" 2 1x2 $p "$nb" core --n "$TARGET_N"
+    pd "target-none" 2 1x2 $p "$nb" none --n "$TARGET_N"
+  done
 done
-for r in $(seq "$REPS"); do
-  lp "target" 2 single "$TARGET_N"
-  pd "target-core" 2 1x2 single "$NB_S" core --n "$TARGET_N"
-  pd "target-none" 2 1x2 single "$NB_S" none --n "$TARGET_N"
-done
+fi
 
+if on scale; then
 echo "== 4. strong scaling, n = $SCALE_N (P = 4 is oversubscribed: 4 ranks on $(nproc) cores)"
 for r in $(seq "$REPS"); do
   for p in double single; do
@@ -174,16 +191,19 @@ for r in $(seq "$REPS"); do
   done
 done
 
+fi
+
+if on check; then
 echo "== correctness (gathered factor, n = 1500, P = 1, 2, 4)"
 for p in double single; do
   pd "check" 1 1x1 $p 64 core --n 1500
   pd "check" 2 1x2 $p 64 core --n 1500
   pd "check" 4 2x2 $p 64 none --n 1500
 done
+fi
 
 /usr/bin/python3 "$ROOT/scripts/bench/mpi_model.py" --summary-only --results "$OUT" |
   tee "$OUT/summary.txt"
 echo "raw: $RAW"
 }
-main "$@"
-exit
+main "$@"; exit  # one line: bash has read it before main runs, even if the file changes

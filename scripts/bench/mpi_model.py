@@ -39,10 +39,14 @@ local ScaLAPACK updates reach):
   solves    pdpotrs with c columns: two triangular passes over the local
             factor (n^2/(2P) elements each), memory-bound at `mem_bw` per core,
             plus 2 (n/NB) (log2 Pr + log2 Pc) latencies.
-  refine    per step, residual recomputed from the data: a Gram-like pass
-            (2 n^2 d / P + n^2/P entries) + 2 n^2 c / P (memory-bound tile
-            products counted as GEMM at gamma_d), then one single-precision
-            solve; or from a stored double local K: 2 n^2 c / P, memory-bound.
+  gram      the blocks on and below the block diagonal: n^2 d / P flops and
+            n^2/(2P) kernel entries (all blocks, twice that, when the double
+            local K is kept).
+  refine    steps + 1 applies of the operator, each from the data the lower
+            blocks rebuilt and used twice (n^2 d / P + n^2/(2P) entries +
+            2 n^2 c / P, as mpi/dist_fit.c does), and as many single-precision
+            solves; or from a stored double local K: n^2 / P elements read,
+            memory-bound.
   memory    local K n^2/P * 4 bytes (single), 8 (double), 12 (single factor +
             stored double K), plus replicated data n d 8 and ~4 n c 8 (Y,
             alpha, residual, correction).
@@ -302,25 +306,33 @@ def fit_time(m, n, d, c, P, nb, solver, steps=3, n_test=10000, stored_k=False):
     pr, pc = grid(P)
     slow = max(1.0, P / m.cores)
     gd = m.gamma_d * 1e9
-    gram = (2 * n * n * d / P / gd + n * n / P / m.entry_rate) * slow
+    # The Gram builds only the blocks on and below the block diagonal (what
+    # p?potrf("L") reads: n^2 d / P flops), all of them when the double local
+    # K is kept for the residuals (2 n^2 d / P).
+    full = 2.0 if stored_k and solver != "scalapack" else 1.0
+    gram = (full * n * n * d / P / gd + full * n * n / 2 / P / m.entry_rate) * slow
+    # One apply of the operator from the data: the lower blocks rebuilt and
+    # each used twice (n^2 d / P + 2 n^2 c / P flops).
+    apply_data = (n * n * d / P / gd + n * n / 2 / P / m.entry_rate +
+                  2 * n * n * c / P / gd) * slow
     prec = "double" if solver == "scalapack" else "single"
     es = 8 if prec == "double" else 4
     f = factor_time(m, n, P, nb, prec, pr, pc)
     lat = m.lat_inter if P > m.rpn else m.lat_intra
     one_solve = (2 * (n * n / 2 / P) * es / m.mem_bw * slow +
                  2 * (n / nb) * (lg(pr) + lg(pc)) * lat)
+    # Refinement with `steps` steps applies the operator steps + 1 times (the
+    # residual of every iterate, the last one included) and M^-1 as often.
     if solver == "scalapack":
-        residual, solve = 0.0, one_solve
-        # one residual with the stored double K, to report it (memory-bound)
-        residual = n * n / P * 8 / m.mem_bw * slow
+        # pdpotrs once; K alpha for the report from the data (the factor
+        # overwrote the lower blocks)
+        residual, solve = apply_data, one_solve
     elif stored_k:
         res_step = n * n / P * 8 / m.mem_bw * slow
-        residual = steps * res_step
+        residual = (steps + 1) * res_step
         solve = (1 + steps) * one_solve
     else:
-        res_step = (2 * n * n * d / P / gd + n * n / P / m.entry_rate +
-                    2 * n * n * c / P / gd) * slow
-        residual = steps * res_step
+        residual = (steps + 1) * apply_data
         solve = (1 + steps) * one_solve
     predict = (2 * n * n_test * d / P / gd + n * n_test / P / m.entry_rate) * slow
     t = dict(gram=gram, factor=f["total"], solve=solve, residual=residual, predict=predict)
@@ -556,7 +568,8 @@ def main():
                     help="cluster per-core GEMM rate / this box's")
     ap.add_argument("--cluster-mem-bw", type=float, default=4e9,
                     help="B/s per core on a full 24-core node (assumed)")
-    ap.add_argument("--nb", type=int, help="block size for predictions (default: sweep's best)")
+    ap.add_argument("--nb", type=int, default=128,
+                    help="block size for predictions (default 128, minnorm's --nb default)")
     ap.add_argument("--steps", type=int, default=3, help="refinement steps (mixed)")
     ap.add_argument("--d", type=int, default=784)
     ap.add_argument("--c", type=int, default=10)
@@ -577,8 +590,6 @@ def main():
         print("mpi_model.py: no measurements in %s; using defaults / command line" % raw)
     if args.summary_only:
         return
-    if args.nb is None:
-        args.nb = S.best_nb("double") or 128
     m, src = calibrate(S, args)
     print_machine(m, src)
     validate(S, m)

@@ -134,7 +134,8 @@ static double scaled_residual(const mn_kernel *k, const mn_dataset *tr, const do
   tu_matmul(n, n, c, K, n, alpha, n, R, n);
   for (size_t i = 0; i < n; i++) Y[i + (size_t)tr->y[i] * n] = 1;
   for (size_t i = 0; i < n * c; i++) R[i] -= Y[i];
-  const double s = tu_fro(n, c, R, n) / (tu_norm1(n, n, K, n) * tu_fro(n, c, alpha, n) * DBL_EPSILON);
+  const double s =
+      tu_fro(n, c, R, n) / (tu_norm1(n, n, K, n) * tu_fro(n, c, alpha, n) * DBL_EPSILON);
   free(K);
   free(R);
   free(Y);

@@ -45,9 +45,12 @@ typedef struct {
                        by digest)                                          */
 } mn_dist_opts;
 
+/* Block size by default: chosen by measurement (the NB sweep in README:
+ * best for pspotrf, within 2 % of the best for pdpotrf). */
+#define MN_DIST_NB_DEFAULT 128
+
+/* nb = 0 (MN_DIST_NB_DEFAULT), bcast_data = 1 (dist_opts.c, both builds). */
 mn_dist_opts mn_dist_opts_default(void);
-/* Block size by default (chosen by measurement, see README). */
-int mn_dist_default_nb(void);
 
 /* The backend a fit should use: the distributed one when the job has more
  * than one rank or a distributed solver is asked for, else NULL (the

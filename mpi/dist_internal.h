@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <mpi.h>
+#include "minnorm/iter.h"
 #include "minnorm/kernel.h"
 #include "minnorm/op.h"
 #include "minnorm/progress.h"
@@ -67,6 +68,14 @@ mn_status mn_dist_op_create(const mn_grid *g, const mn_bc_layout *L, const mn_ke
                             size_t d, const double *x, const double *sq, const double *xr,
                             const double *sqr, const double *A, double lambda_A, double shift,
                             size_t cmax, double *t_comm, mn_kernel_op **out);
+
+/* M^-1 = the distributed factor F (p?potrf("L") output, float when single,
+ * descriptor descA) applied by p?potrs to replicated blocks of up to cmax
+ * columns at a time.  Collective in apply.  Borrows everything.  Returns
+ * new. */
+mn_status mn_dist_chol_create(const mn_grid *g, const mn_bc_layout *L, const int *descA,
+                              const void *F, int single, size_t cmax, double *t_comm,
+                              mn_precond **out);
 
 /* buf (count doubles) <- its sum over the ranks of comm, the same bits on
  * every rank (reduce to 0, then broadcast).  *seconds += the time taken. */

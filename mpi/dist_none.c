@@ -35,14 +35,6 @@ int mn_dist_size(void) { return 1; }
 unsigned mn_dist_ranks_per_node(void) { return 1; }
 int mn_dist_enabled(void) { return 0; }
 mn_status mn_dist_agree(mn_status s) { return s; }
-int mn_dist_default_nb(void) { return 0; }
-
-mn_dist_opts mn_dist_opts_default(void)
-{
-  mn_dist_opts o = {0, 0};
-  return o;
-}
-
 mn_status mn_dist_fit_backend(const mn_dist_opts *o, mn_solver_kind kind,
                               const mn_fit_backend **be)
 {

@@ -183,7 +183,9 @@ static void check_fit(size_t n, size_t m, int nb, mn_solver_kind kind, int mixed
     CHECK(diff == 0, "%s n=%zu: %zu test predictions differ", mn_solver_kind_name(kind), n, diff);
     CHECK(dr.dist.ranks == mn_dist_size() && dr.dist.nb == nb, "report: ranks %d nb %d",
           dr.dist.ranks, dr.dist.nb);
-    CHECK(dr.solve.used == (kind == MN_SOLVER_AUTO ? dr.solve.used : kind), "solver used");
+    CHECK(kind == MN_SOLVER_AUTO ? mn_solver_kind_distributed(dr.solve.used)
+                                 : dr.solve.used == kind,
+          "solver used: %s", mn_solver_kind_name(dr.solve.used));
     CHECK(fabs(dr.rkhs_norm - rr.rkhs_norm) <= 1e-9 * rr.rkhs_norm, "norm %.12g vs %.12g",
           dr.rkhs_norm, rr.rkhs_norm);
     if (kind == MN_SOLVER_SCALAPACK_MIXED)

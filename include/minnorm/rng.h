@@ -19,7 +19,11 @@ enum {
   MN_STREAM_GAUSSIAN = 4,
   MN_STREAM_CENTERS = 5,
   MN_STREAM_TEST_LABELS = 6,
-  MN_STREAM_RANDCONV = 7
+  MN_STREAM_RANDCONV = 7,
+  MN_STREAM_EIGENPRO = 8,  /* EigenPro / Nystrom subsample            */
+  MN_STREAM_SGD_BATCH = 9, /* the order of SGD's mini-batches          */
+  MN_STREAM_RFF = 10,      /* random Fourier feature directions, phases */
+  MN_STREAM_SGD_W0 = 11    /* primal SGD's starting point --w0          */
 };
 
 void mn_rng_seed(mn_rng *r, uint64_t seed, uint64_t stream);

@@ -155,10 +155,11 @@ static int all_done(const mn_iter_opts *o, size_t n, size_t c, const double *R,
   return 1;
 }
 
-static void notify(const mn_iter_opts *o, size_t it, int pcg, double rel)
+static void notify(const mn_iter_opts *o, size_t it, int pcg, double rel, size_t n, size_t c,
+                   const double *X)
 {
   if (!o->monitor) return;
-  mn_iter_event ev = {it, pcg, rel};
+  mn_iter_event ev = {it, pcg, rel, n, c, X};
   o->monitor(o->monitor_ctx, &ev);
 }
 
@@ -211,7 +212,7 @@ mn_status mn_refine_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double
     if (it == 0) info->anorm = col_inf(n, rowabs);
     for (size_t i = 0; i < nc; i++) R[i] = Y[i] - AX[i];
     const double rn = mn_frobenius(n, c, R), rel = yn > 0 ? rn / yn : 0;
-    notify(o, it, 0, rel);
+    notify(o, it, 0, rel, n, c, X);
     if (all_done(o, n, c, R, X, info->anorm, ynorm, rel)) {
       info->converged = 1;
       break;
@@ -267,7 +268,7 @@ mn_status mn_pcg_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double *Y
     nactive += active[k] != 0;
   }
   double rel = yn > 0 ? mn_frobenius(n, c, R) / yn : 0;
-  notify(o, 0, 1, rel);
+  notify(o, 0, 1, rel, n, c, X);
   int first = 1;
   /* dsposv's test needs ||A||_inf: the first apply measures it at no
    * extra pass. */
@@ -320,7 +321,7 @@ mn_status mn_pcg_solve(mn_kernel_op *A, mn_precond *M, size_t c, const double *Y
       for (size_t i = 0; i < n; i++) p[i] = z[i] + b * p[i];
     }
     rel = yn > 0 ? mn_frobenius(n, c, R) / yn : 0;
-    notify(o, info->steps, 1, rel);
+    notify(o, info->steps, 1, rel, n, c, X);
     if (o->rule == MN_STOP_FRO && rel <= o->tol) break;
   }
   info->rel_residual = rel;

@@ -14,4 +14,12 @@ void mn_kv_laplacian(size_t m, size_t nb, const double *sqa, const double *sqb,
 /* C holds a.b; on exit (a.b / sqrt(sqa_i sqb_j))^p, 0 where a norm is 0. */
 void mn_kv_polynorm(size_t m, size_t nb, const double *sqa, const double *sqb,
                     int p, double *C, size_t ldc);
+/* Single precision, for minnorm sgd's kernel rows: the same maps on float
+ * tiles (C holds -2 a.b, or a.b for polynorm; linear needs no map). */
+void mn_kvf_gaussian(size_t m, size_t nb, const float *sqa, const float *sqb, float gamma,
+                     float *C, size_t ldc);
+void mn_kvf_laplacian(size_t m, size_t nb, const float *sqa, const float *sqb, float sigma,
+                      float *C, size_t ldc);
+void mn_kvf_polynorm(size_t m, size_t nb, const float *sqa, const float *sqb, int p, float *C,
+                     size_t ldc);
 #endif

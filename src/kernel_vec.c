@@ -64,3 +64,54 @@ void mn_kv_polynorm(size_t m, size_t nb, const double *restrict sqa, const doubl
     }
   }
 }
+
+/* ---- single precision (minnorm sgd's kernel rows) ----------------------- */
+
+MN_CLONES
+void mn_kvf_gaussian(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
+                     float gamma, float *restrict C, size_t ldc)
+{
+  for (size_t j = 0; j < nb; j++) {
+    float *c = C + j * ldc;
+    const float sj = sqb[j];
+    for (size_t i = 0; i < m; i++) {
+      float d2 = sqa[i] + sj + c[i];
+      d2 = d2 > 0.0f ? d2 : 0.0f;
+      c[i] = expf(-gamma * d2);
+    }
+  }
+}
+
+MN_CLONES
+void mn_kvf_laplacian(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
+                      float sigma, float *restrict C, size_t ldc)
+{
+  const float inv = 1.0f / sigma;
+  for (size_t j = 0; j < nb; j++) {
+    float *c = C + j * ldc;
+    const float sj = sqb[j];
+    for (size_t i = 0; i < m; i++) {
+      float d2 = sqa[i] + sj + c[i];
+      d2 = d2 > 0.0f ? d2 : 0.0f;
+      c[i] = expf(-sqrtf(d2) * inv);
+    }
+  }
+}
+
+MN_CLONES
+void mn_kvf_polynorm(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
+                     int p, float *restrict C, size_t ldc)
+{
+  for (size_t j = 0; j < nb; j++) {
+    float *c = C + j * ldc;
+    const float sj = sqb[j];
+    for (size_t i = 0; i < m; i++) {
+      float prod = sqa[i] * sj;
+      float t = prod > 0.0f ? c[i] / sqrtf(prod) : 0.0f;
+      t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+      float r = t;
+      for (int k = 1; k < p; k++) r *= t;
+      c[i] = r;
+    }
+  }
+}

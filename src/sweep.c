@@ -1,12 +1,10 @@
 /* minnorm — sweep output: CSV rows and the gnuplot figure. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "minnorm/io.h"
+#include "minnorm/plot.h"
 #include "minnorm/sweep.h"
 
 const char *mn_sweep_csv_header(void)
@@ -52,47 +50,24 @@ mn_status mn_sweep_write_csv(const char *path, const mn_sweep_row *rows, size_t 
   return mn_out_commit(&o);
 }
 
-/* Runs "gnuplot SCRIPT" and waits; stdout/stderr of gnuplot go to /dev/null
- * except that failure is reported by exit status. */
-static mn_status run_gnuplot(const char *script, const char *png)
-{
-  pid_t pid = fork();
-  if (pid < 0) return mn_error_set(MN_ERR_IO, "%s: cannot start gnuplot: %s", png, strerror(errno));
-  if (pid == 0) {
-    FILE *devnull = freopen("/dev/null", "w", stdout);
-    (void)devnull;
-    execlp("gnuplot", "gnuplot", script, (char *)NULL);
-    _exit(127);
-  }
-  int status;
-  if (waitpid(pid, &status, 0) < 0)
-    return mn_error_set(MN_ERR_IO, "%s: waiting for gnuplot failed", png);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    return mn_error_set(MN_ERR_IO,
-                        "%s: gnuplot not found (install Debian's gnuplot-nox, or run scripts/setup.sh)",
-                        png);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return mn_error_set(MN_ERR_IO, "%s: gnuplot failed (exit status %d)", png,
-                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  return MN_OK;
-}
-
 mn_status mn_sweep_plot(const char *path, const mn_sweep_row *rows, size_t nrows,
                         size_t nclass, const char *title)
 {
-  char dir[] = "/tmp/minnorm-plot-XXXXXX";
-  if (!mkdtemp(dir)) return mn_error_set(MN_ERR_IO, "%s: cannot create a temporary directory", path);
-  char dat_p[64], dat_i[64], gp[64], tmp_png[1200];
-  snprintf(dat_p, sizeof dat_p, "%s/levels.dat", dir);
-  snprintf(dat_i, sizeof dat_i, "%s/inputs.dat", dir);
-  snprintf(gp, sizeof gp, "%s/plot.gp", dir);
-  snprintf(tmp_png, sizeof tmp_png, "%s.tmp.%ld.png", path, (long)getpid());
-  mn_status s = MN_OK;
-  FILE *fp = fopen(dat_p, "w"), *fi = fopen(dat_i, "w"), *fg = fopen(gp, "w");
   size_t n_levels = 0, n_inputs = 0;
-  if (!fp || !fi || !fg) {
-    s = mn_error_set(MN_ERR_IO, "%s: cannot write gnuplot input in %s", path, dir);
-    goto done;
+  for (size_t i = 0; i < nrows; i++) {
+    n_levels += !rows[i].by_inputs;
+    n_inputs += rows[i].by_inputs != 0;
+  }
+  int panels = (n_levels ? 2 : 0) + (n_inputs ? 1 : 0);
+  if (panels == 0) return mn_error_set(MN_ERR_ARG, "%s: nothing to plot", path);
+  mn_plot *pl;
+  MN_TRY(mn_plot_begin(path, 460 * panels, 480, &pl));
+  const char *dat_p = NULL, *dat_i = NULL;
+  FILE *fp = mn_plot_data(pl, 0, &dat_p), *fi = mn_plot_data(pl, 1, &dat_i);
+  FILE *fg = mn_plot_script(pl);
+  if (!fp || !fi) {
+    mn_plot_abort(&pl);
+    return MN_ERR_IO;
   }
   /* Level rows in increasing p (selection order: a handful of rows), so
    * the lines run left to right. */
@@ -107,26 +82,17 @@ mn_status mn_sweep_plot(const char *path, const mn_sweep_row *rows, size_t nrows
       if (r->by_inputs || r->tr.p != next->tr.p) continue;
       fprintf(fp, "%g %g %g %g\n", r->tr.p, 100 * r->r.test_error, r->r.rkhs_norm,
               100 * r->r.train_error);
-      n_levels++;
     }
     last = next->tr.p;
   }
+  size_t k = 0;
   for (size_t i = 0; i < nrows; i++) {
     const mn_sweep_row *r = &rows[i];
-    if (r->by_inputs) {
-      fprintf(fi, "%zu \"%s\" %g %g\n", n_inputs, mn_inputs_kind_name(r->tr.inputs),
+    if (r->by_inputs)
+      fprintf(fi, "%zu \"%s\" %g %g\n", k++, mn_inputs_kind_name(r->tr.inputs),
               100 * r->r.test_error, r->r.rkhs_norm);
-      n_inputs++;
-    }
-  }
-  int panels = (n_levels ? 2 : 0) + (n_inputs ? 1 : 0);
-  if (panels == 0) {
-    s = mn_error_set(MN_ERR_ARG, "%s: nothing to plot", path);
-    goto done;
   }
   double chance = 100.0 * (1.0 - 1.0 / (double)(nclass ? nclass : 1));
-  fprintf(fg, "set terminal pngcairo size %d,480 enhanced font 'Sans,11'\n", 460 * panels);
-  fprintf(fg, "set output '%s'\n", tmp_png);
   fprintf(fg, "set multiplot layout 1,%d title '%s'\n", panels, title ? title : "");
   fprintf(fg, "set grid\nset key bottom right box opaque\n");
   if (n_levels) {
@@ -152,24 +118,6 @@ mn_status mn_sweep_plot(const char *path, const mn_sweep_row *rows, size_t nrows
             "'%s' using ($1+0.2):3 axes x1y2 with boxes lc rgb 'steelblue' title 'test error'\n",
             (double)n_inputs - 0.4, dat_i, dat_i);
   }
-  fprintf(fg, "unset multiplot\nset output\n");
-  if (fclose(fp) | fclose(fi) | fclose(fg)) {
-    fp = fi = fg = NULL;
-    s = mn_error_set(MN_ERR_IO, "%s: cannot write gnuplot input in %s", path, dir);
-    goto done;
-  }
-  fp = fi = fg = NULL;
-  s = run_gnuplot(gp, path);
-  if (s == MN_OK && rename(tmp_png, path) != 0)
-    s = mn_error_set(MN_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
-done:
-  if (fp) fclose(fp);
-  if (fi) fclose(fi);
-  if (fg) fclose(fg);
-  remove(tmp_png);
-  remove(dat_p);
-  remove(dat_i);
-  remove(gp);
-  rmdir(dir);
-  return s;
+  fprintf(fg, "unset multiplot\n");
+  return mn_plot_finish(&pl);
 }

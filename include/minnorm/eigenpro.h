@@ -55,6 +55,10 @@ typedef struct {
 
 mn_eigenpro_opts mn_eigenpro_opts_default(void);
 
+/* The subsample: s of the n rows without replacement, from (seed,
+ * MN_STREAM_EIGENPRO), sorted ascending into idx.  s <= n.  Cannot fail. */
+void mn_eigenpro_subsample(size_t n, size_t s, uint64_t seed, size_t *idx);
+
 typedef struct {
   size_t n, s, q;
   size_t *idx;       /* the s subsample rows (sorted ascending)             */

@@ -71,6 +71,10 @@ typedef struct {
   size_t it;            /* 0 = the starting point                           */
   int pcg;              /* 0: a refinement step, 1: a PCG step              */
   double rel_residual;  /* ||Y - A X||_F / ||Y||_F (PCG: its recurrence's)  */
+  size_t n, c;          /* the iterate's shape                              */
+  const double *X;      /* the iterate after this step (n x c, ld n), valid
+                           during the call only (minnorm sgd measures its
+                           distance to the exact solution)                  */
 } mn_iter_event;
 
 typedef void (*mn_iter_monitor)(void *ctx, const mn_iter_event *ev);

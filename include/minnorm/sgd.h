@@ -109,6 +109,7 @@ typedef struct {
   const double *alpha;
   const int32_t *test_pred;
   double test_error, norm;
+  const char *name;     /* for messages: the file it came from, or NULL    */
 } mn_sgd_reference;
 
 /* What a run chose and measured. */
@@ -128,6 +129,9 @@ typedef struct {
                             iteration)                                      */
   double gemm_flops;     /* flops of one epoch's kernel rows: 2 n^2 d        */
   int converged;         /* pcg: the tolerance was met                      */
+  double ref_residual;   /* ||K alpha* - Y||_F / ||Y||_F of the reference (a
+                            run refuses one above 1e-4: not this problem's
+                            exact solution)                                 */
   mn_sgd_epoch last;     /* the final evaluated point                       */
   /* primal: */
   double w_norm, w_star_norm, w_lim_norm; /* ||W||, ||W*||, ||W_lim||       */

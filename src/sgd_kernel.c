@@ -1,0 +1,560 @@
+/* minnorm — kernel SGD / EigenPro and Nystrom PCG (sgd.h).
+ *
+ * Kernel SGD.  One step on a mini-batch B (b rows):
+ *   g = K(X_B, X) alpha - Y_B;  alpha_B -= (eta / b) g;
+ *   EigenPro: alpha_S += (eta / b) E D E^T K(X_S, X_B) g.
+ * The b x n rows K(X_B, X) are made in chunks of `nc` training rows,
+ * single precision: one SGEMM (nc x b x d) of inner products, the kernel
+ * map, and one SGEMM (b x c x nc) into g — a chunk is used while it is in
+ * cache.  K(X_S, X_B) is the chunk's rows that belong to S (S is sorted), so
+ * EigenPro's correction costs no kernel evaluations of its own.  With
+ * --store-kernel the chunks are gathered from a stored single-precision K
+ * instead (n^2 floats).  An epoch is n / b steps over a fresh random
+ * permutation: 2 n^2 d flops of SGEMM from the data.
+ *
+ * PCG.  mn_pcg_solve on the double operator (a stored K, or K from the
+ * data) with the Nystrom preconditioner (eigenpro.h), or none (plain CG)
+ * when q = 0; the monitor evaluates the iterate it is handed.
+ *
+ * Evaluation (both) is in double through the operator seam: one apply of K
+ * to [alpha, alpha - alpha*] gives the training predictions, the iterate's
+ * RKHS norm and its RKHS distance to the reference; one apply of K(test, X)
+ * the test predictions.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include "minnorm/iter.h"
+#include "minnorm/model.h"
+#include "minnorm/op.h"
+#include "minnorm/rng.h"
+#include "minnorm/sgd.h"
+#include "minnorm/sysinfo.h"
+#include "kernel_internal.h"
+
+/* Training rows per chunk of K(X_B, X). */
+#define SGD_CHUNK 2048
+
+typedef struct {
+  const mn_sgd_opts *o;
+  const mn_dataset *train, *test;
+  const mn_sgd_reference *ref;
+  mn_sgd_result *res;
+  size_t n, d, c, m;
+  double *sq, *sqt;          /* squared row norms, train and test (double)   */
+  double *Y;                 /* one-hot, n x c                               */
+  double *alpha;             /* the iterate (caller's), n x c                */
+  int32_t *pred;             /* test predictions (caller's or own)           */
+  /* evaluation */
+  mn_kernel_op *A;           /* K (+ 0 I), double                            */
+  mn_kernel_op *At;          /* K(test, X)                                   */
+  double *E, *KE, *St;       /* n x 2c, n x 2c, m x c                        */
+  double fstar2;             /* ||f*||_H^2 = trace(alpha*^T K alpha*)        */
+  double alpha_star_fro;
+  /* kernel SGD */
+  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf;
+  double *g, *KSB, *GS, *H, *ws;
+  size_t *perm, *batch;
+  size_t *spos;              /* S's rows, sorted (ep->idx)                   */
+  mn_eigenpro *ep;
+  /* pcg */
+  double *Kd;                /* stored double K (pcg --store-kernel)          */
+  mn_precond *M;
+  size_t pcg_eval_every;
+  double t_pcg_eval, t_pcg_start;
+  double *epoch_times;
+  size_t n_epoch_times;
+  mn_status eval_status;
+} sgd_job;
+
+static double *dalloc(size_t k) { return malloc((k ? k : 1) * sizeof(double)); }
+static float *falloc(size_t k) { return malloc((k ? k : 1) * sizeof(float)); }
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t k)
+{
+  if (!k) return NAN;
+  qsort(v, k, sizeof *v, cmp_double);
+  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+static size_t argmax_errors(size_t n, size_t c, const double *F, const int32_t *y,
+                            int32_t *pred)
+{
+  size_t wrong = 0;
+  for (size_t i = 0; i < n; i++) {
+    int32_t k = (int32_t)mn_argmax_strided(c, F + i, n);
+    if (pred) pred[i] = k;
+    wrong += k != y[i];
+  }
+  return wrong;
+}
+
+/* Fills e for the iterate X (n x c) at epoch/iteration `it`.  One apply of
+ * K to [X, X - alpha*] and one of K(test, X). */
+static void evaluate(sgd_job *j, const double *X, size_t it, double passes, double t_train,
+                     mn_sgd_epoch *e)
+{
+  const size_t n = j->n, c = j->c, m = j->m;
+  const double t0 = mn_time_now();
+  const int has_ref = j->ref && j->ref->alpha;
+  const size_t cc = has_ref ? 2 * c : c;
+  memcpy(j->E, X, n * c * sizeof *X);
+  double dfro = 0;
+  if (has_ref)
+    for (size_t i = 0; i < n * c; i++) {
+      const double t = X[i] - j->ref->alpha[i];
+      j->E[n * c + i] = t;
+      dfro += t * t;
+    }
+  mn_kernel_op_apply(j->A, cc, j->E, n, j->KE, n, NULL);
+  double loss = 0, yy = 0, quad = 0, dquad = 0;
+  for (size_t i = 0; i < n * c; i++) {
+    const double r = j->KE[i] - j->Y[i];
+    loss += r * r;
+    yy += j->Y[i] * j->Y[i];
+    quad += X[i] * j->KE[i];
+  }
+  if (has_ref)
+    for (size_t i = 0; i < n * c; i++) dquad += j->E[n * c + i] * j->KE[n * c + i];
+  memset(e, 0, sizeof *e);
+  e->epoch = it;
+  e->passes = passes;
+  e->t_train = t_train;
+  e->train_loss = loss / (double)n;
+  e->rel_residual = yy > 0 ? sqrt(loss / yy) : 0;
+  e->train_error = n ? (double)argmax_errors(n, c, j->KE, j->train->y, NULL) / (double)n : NAN;
+  e->norm = sqrt(quad > 0 ? quad : 0);
+  e->rel_dist = has_ref && j->alpha_star_fro > 0 ? sqrt(dfro) / j->alpha_star_fro : NAN;
+  e->rkhs_dist = has_ref && j->fstar2 > 0 ? sqrt((dquad > 0 ? dquad : 0) / j->fstar2) : NAN;
+  e->test_error = e->agree = NAN;
+  if (m) {
+    mn_kernel_op_apply(j->At, c, X, n, j->St, m, NULL);
+    size_t wrong = argmax_errors(m, c, j->St, j->test->y, j->pred);
+    e->test_error = (double)wrong / (double)m;
+    if (j->ref && j->ref->test_pred) {
+      size_t same = 0;
+      for (size_t i = 0; i < m; i++) same += j->pred[i] == j->ref->test_pred[i];
+      e->agree = (double)same / (double)m;
+    }
+  }
+  j->res->t_eval += mn_time_now() - t0;
+  e->t_eval = j->res->t_eval;
+  j->res->last = *e;
+  if (j->o->monitor) j->o->monitor(j->o->monitor_ctx, e);
+}
+
+/* The reference's own measures, from one apply of K to alpha*: ||f*||_H and
+ * the check that alpha* solves this problem (K alpha* = Y). */
+static mn_status check_reference(sgd_job *j)
+{
+  const size_t n = j->n, c = j->c;
+  if (!j->ref || !j->ref->alpha) return MN_OK;
+  const double t0 = mn_time_now();
+  mn_kernel_op_apply(j->A, c, j->ref->alpha, n, j->KE, n, NULL);
+  double rr = 0, yy = 0, q = 0, a2 = 0;
+  for (size_t i = 0; i < n * c; i++) {
+    const double r = j->KE[i] - j->Y[i];
+    rr += r * r;
+    yy += j->Y[i] * j->Y[i];
+    q += j->ref->alpha[i] * j->KE[i];
+    a2 += j->ref->alpha[i] * j->ref->alpha[i];
+  }
+  j->fstar2 = q;
+  j->alpha_star_fro = sqrt(a2);
+  j->res->t_eval += mn_time_now() - t0;
+  const double rel = yy > 0 ? sqrt(rr / yy) : 0;
+  j->res->ref_residual = rel;
+  if (!(rel <= 1e-4))
+    return mn_error_set(MN_ERR_ARG,
+                        "%s: not the exact solution of this problem: ||K alpha - Y|| / ||Y|| = "
+                        "%.3g (a different --data, --n, --labels, --inputs, --features, kernel, "
+                        "--sigma or --lambda?)",
+                        j->ref->name ? j->ref->name : "the reference", rel);
+  return MN_OK;
+}
+
+/* ---- kernel rows in single precision ---------------------------------------- */
+
+/* T (nc x b, ld nc) = K(X_{j0 .. j0+nc-1}, X_B) for the gathered batch rows
+ * Xb (b x d float) with norms sqb. */
+static void rows_chunk(sgd_job *j, size_t j0, size_t nc, size_t b, const size_t *B, float *T)
+{
+  const mn_kernel *k = &j->o->kernel;
+  if (j->Kf) {
+    for (size_t r = 0; r < b; r++)
+      memcpy(T + r * nc, j->Kf + B[r] * j->n + j0, nc * sizeof *T);
+    return;
+  }
+  const int inner = k->kind == MN_KERNEL_LINEAR || k->kind == MN_KERNEL_POLYNORM;
+  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nc, (int)b, (int)j->d,
+              inner ? 1.0f : -2.0f, j->xf + j0 * j->d, (int)j->d, j->Xb, (int)j->d, 0.0f, T,
+              (int)nc);
+  switch (k->kind) {
+  case MN_KERNEL_GAUSSIAN:
+    mn_kvf_gaussian(nc, b, j->sqf + j0, j->sqb, (float)mn_kernel_gamma(k), T, nc);
+    break;
+  case MN_KERNEL_LAPLACIAN:
+    mn_kvf_laplacian(nc, b, j->sqf + j0, j->sqb, (float)k->sigma, T, nc);
+    break;
+  case MN_KERNEL_POLYNORM:
+    mn_kvf_polynorm(nc, b, j->sqf + j0, j->sqb, k->power, T, nc);
+    break;
+  case MN_KERNEL_LINEAR:
+    break;
+  }
+}
+
+static void gather_batch(sgd_job *j, size_t b, const size_t *B)
+{
+  const size_t d = j->d;
+  for (size_t r = 0; r < b; r++) {
+    memcpy(j->Xb + r * d, j->xf + B[r] * d, d * sizeof *j->Xb);
+    j->sqb[r] = j->sqf[B[r]];
+  }
+}
+
+/* The stored single-precision K, built with the same chunks (columns in
+ * blocks of bmax). */
+static void build_stored(sgd_job *j, size_t bmax)
+{
+  const size_t n = j->n;
+  float *Kf = j->Kf;
+  j->Kf = NULL; /* rows_chunk computes from the data while building */
+  mn_progress_begin(j->o->progress, "sgd: kernel (single)", (double)n);
+  for (size_t c0 = 0; c0 < n; c0 += bmax) {
+    const size_t b = c0 + bmax <= n ? bmax : n - c0;
+    for (size_t r = 0; r < b; r++) j->batch[r] = c0 + r;
+    gather_batch(j, b, j->batch);
+    for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
+      const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
+      rows_chunk(j, j0, nc, b, j->batch, j->T);
+      for (size_t r = 0; r < b; r++)
+        memcpy(Kf + (c0 + r) * n + j0, j->T + r * nc, nc * sizeof *Kf);
+    }
+    mn_progress_update(j->o->progress, (double)(c0 + b));
+  }
+  mn_progress_end(j->o->progress);
+  j->Kf = Kf;
+}
+
+/* One step on the b rows B. */
+static void sgd_step(sgd_job *j, size_t b, const size_t *B)
+{
+  const size_t n = j->n, c = j->c;
+  const mn_eigenpro *ep = j->ep;
+  const size_t s = ep->q ? ep->s : 0;
+  if (!j->Kf) gather_batch(j, b, B);
+  memset(j->gf, 0, b * c * sizeof *j->gf);
+  size_t t = 0; /* next S position */
+  for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
+    const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
+    rows_chunk(j, j0, nc, b, B, j->T);
+    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, j->T,
+                (int)nc, j->af + j0, (int)n, 1.0f, j->gf, (int)b);
+    for (; t < s && ep->idx[t] < j0 + nc; t++)
+      for (size_t r = 0; r < b; r++) j->KSB[t + r * s] = j->T[ep->idx[t] - j0 + r * nc];
+  }
+  for (size_t k = 0; k < c; k++)
+    for (size_t r = 0; r < b; r++)
+      j->g[r + k * b] = (double)j->gf[r + k * b] - j->Y[B[r] + k * n];
+  const double step = ep->eta / (double)b;
+  for (size_t k = 0; k < c; k++)
+    for (size_t r = 0; r < b; r++) j->alpha[B[r] + k * n] -= step * j->g[r + k * b];
+  if (s) {
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s, (int)c, (int)b, 1.0, j->KSB,
+                (int)s, j->g, (int)b, 0.0, j->GS, (int)s);
+    mn_eigenpro_project(ep, c, j->GS, j->H, j->ws);
+    for (size_t k = 0; k < c; k++)
+      for (size_t u = 0; u < s; u++) j->alpha[ep->idx[u] + k * n] += step * j->H[u + k * s];
+    for (size_t k = 0; k < c; k++)
+      for (size_t u = 0; u < s; u++)
+        j->af[ep->idx[u] + k * n] = (float)j->alpha[ep->idx[u] + k * n];
+  }
+  for (size_t k = 0; k < c; k++)
+    for (size_t r = 0; r < b; r++) j->af[B[r] + k * n] = (float)j->alpha[B[r] + k * n];
+}
+
+static mn_status run_kernel_sgd(sgd_job *j)
+{
+  const mn_sgd_opts *o = j->o;
+  const size_t n = j->n, d = j->d, c = j->c;
+  mn_sgd_result *res = j->res;
+  const double t0 = mn_time_now();
+  MN_TRY(mn_eigenpro_create(&o->kernel, n, d, j->train->x, j->sq, &o->ep, &j->ep));
+  const mn_eigenpro *ep = j->ep;
+  const size_t bmax = ep->batch, s = ep->q ? ep->s : 0;
+  res->batch = ep->batch;
+  res->batch_critical = ep->batch_critical;
+  res->q = ep->q;
+  res->s = ep->s;
+  res->eta = ep->eta;
+  res->eta_max = ep->eta_max;
+  res->lambda_1 = ep->lambda[0];
+  res->lambda_q1 = ep->lambda[ep->q];
+  res->tiles = "single";
+  res->gemm_flops = 2.0 * (double)n * (double)n * (double)d;
+
+  j->xf = falloc(n * d);
+  j->sqf = falloc(n);
+  j->af = falloc(n * c);
+  j->T = falloc((size_t)SGD_CHUNK * bmax);
+  j->Xb = falloc(bmax * d);
+  j->sqb = falloc(bmax);
+  j->gf = falloc(bmax * c);
+  j->g = dalloc(bmax * c);
+  j->perm = malloc((n ? n : 1) * sizeof *j->perm);
+  j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
+  j->epoch_times = dalloc(o->epochs);
+  if (s) {
+    j->KSB = dalloc(s * bmax);
+    j->GS = dalloc(s * c);
+    j->H = dalloc(s * c);
+    j->ws = dalloc(ep->q * c);
+  }
+  if (!j->xf || !j->sqf || !j->af || !j->T || !j->Xb || !j->sqb || !j->gf || !j->g ||
+      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GS || !j->H || !j->ws)))
+    return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
+  for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
+  for (size_t i = 0; i < n; i++) {
+    double q = 0;
+    for (size_t l = 0; l < d; l++) q += (double)j->xf[i * d + l] * (double)j->xf[i * d + l];
+    j->sqf[i] = (float)q;
+  }
+  for (size_t i = 0; i < n * c; i++) j->af[i] = (float)j->alpha[i];
+  if (o->store_kernel && res->stored_kernel) {
+    j->Kf = falloc(n * n);
+    if (!j->Kf) return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the stored K");
+    build_stored(j, bmax);
+  }
+  res->t_setup = mn_time_now() - t0;
+  double t_train = res->t_setup;
+  mn_sgd_epoch e;
+  evaluate(j, j->alpha, 0, 0, t_train, &e);
+
+  mn_rng rng;
+  mn_rng_seed(&rng, o->seed, MN_STREAM_SGD_BATCH);
+  mn_progress_begin(o->progress, "sgd", (double)o->epochs * (double)n);
+  for (size_t ep_i = 1; ep_i <= o->epochs; ep_i++) {
+    const double te = mn_time_now();
+    mn_rng_permutation(&rng, n, j->perm);
+    for (size_t i0 = 0; i0 < n; i0 += bmax) {
+      const size_t b = i0 + bmax <= n ? bmax : n - i0;
+      memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
+      sgd_step(j, b, j->batch);
+      mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
+    }
+    const double dt = mn_time_now() - te;
+    j->epoch_times[j->n_epoch_times++] = dt;
+    t_train += dt;
+    res->epochs = ep_i;
+    if ((o->eval_every && ep_i % o->eval_every == 0) || ep_i == o->epochs)
+      evaluate(j, j->alpha, ep_i, (double)ep_i, t_train, &e);
+  }
+  mn_progress_end(o->progress);
+  res->t_train = t_train;
+  res->t_epoch = median(j->epoch_times, j->n_epoch_times);
+  return MN_OK;
+}
+
+/* ---- PCG ------------------------------------------------------------------- */
+
+static void pcg_monitor(void *ctx, const mn_iter_event *ev)
+{
+  sgd_job *j = ctx;
+  if (!ev->pcg) return;
+  const size_t it = ev->it;
+  mn_progress_note(j->o->progress, "iteration %zu: relative residual %.3e", it,
+                   ev->rel_residual);
+  j->res->epochs = it;
+  if (it == 0 || !j->pcg_eval_every || it % j->pcg_eval_every) return;
+  const double now = mn_time_now();
+  const double t_train = j->res->t_setup + (now - j->t_pcg_start) - j->t_pcg_eval;
+  const double before = j->res->t_eval;
+  mn_sgd_epoch e;
+  /* passes: one apply per iteration, plus the preconditioner's K(X, S) */
+  const double setup_passes = j->M ? (double)j->res->s / (double)j->n : 0;
+  evaluate(j, ev->X, it, (double)it + setup_passes, t_train, &e);
+  j->t_pcg_eval += j->res->t_eval - before;
+}
+
+static mn_status run_pcg(sgd_job *j)
+{
+  const mn_sgd_opts *o = j->o;
+  const size_t n = j->n, d = j->d, c = j->c;
+  mn_sgd_result *res = j->res;
+  const double t0 = mn_time_now();
+  const size_t q = o->ep.q;
+  res->tiles = "double";
+  res->gemm_flops = (double)n * (double)n * (double)d;
+  res->q = q;
+  if (q) {
+    mn_eigenpro_opts eo = o->ep;
+    eo.s = eo.s ? eo.s : (n < 4000 ? n : 4000);
+    if (q >= eo.s)
+      return mn_error_set(MN_ERR_ARG, "--eigenpro %zu must be smaller than --eigenpro-m %zu", q,
+                          eo.s);
+    size_t *idx = malloc(eo.s * sizeof *idx);
+    double *lhat = dalloc(q + 1);
+    if (!idx || !lhat) {
+      free(idx);
+      free(lhat);
+      return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the preconditioner");
+    }
+    mn_eigenpro_subsample(n, eo.s, eo.seed, idx);
+    mn_status s = mn_nystrom_precond_create(&o->kernel, n, d, j->train->x, j->sq, eo.s, idx, q,
+                                            0.0, c, lhat, &j->M);
+    res->s = eo.s;
+    res->lambda_1 = lhat[0];
+    res->lambda_q1 = lhat[q];
+    free(idx);
+    free(lhat);
+    MN_TRY(s);
+  }
+  res->t_setup = mn_time_now() - t0;
+  mn_sgd_epoch e;
+  evaluate(j, j->alpha, 0, q ? (double)res->s / (double)n : 0, res->t_setup, &e);
+  j->pcg_eval_every = o->eval_every;
+  mn_iter_opts io;
+  memset(&io, 0, sizeof io);
+  io.rule = MN_STOP_FRO;
+  io.tol = o->tol;
+  io.maxit = o->epochs;
+  io.monitor = pcg_monitor;
+  io.monitor_ctx = j;
+  mn_iter_info info;
+  memset(&info, 0, sizeof info);
+  j->t_pcg_start = mn_time_now();
+  mn_status s = mn_pcg_solve(j->A, j->M, c, j->Y, j->alpha, NULL, 0, &io, &info);
+  const double t_solve = mn_time_now() - j->t_pcg_start - j->t_pcg_eval;
+  MN_TRY(s);
+  res->epochs = info.steps;
+  res->converged = info.converged;
+  res->t_train = res->t_setup + t_solve;
+  res->t_epoch = info.steps ? t_solve / (double)info.steps : NAN;
+  if (res->last.epoch != info.steps || info.steps == 0)
+    evaluate(j, j->alpha, info.steps,
+             (double)info.steps + (j->M ? (double)res->s / (double)n : 0), res->t_train, &e);
+  return MN_OK;
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+static void job_free(sgd_job *j)
+{
+  mn_kernel_op_destroy(&j->A);
+  mn_kernel_op_destroy(&j->At);
+  mn_precond_destroy(&j->M);
+  mn_eigenpro_destroy(&j->ep);
+  free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
+  free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
+  free(j->sqb); free(j->gf); free(j->g); free(j->KSB); free(j->GS); free(j->H); free(j->ws);
+  free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times);
+}
+
+/* Bytes the run needs beyond the data, and whether a stored K fits. */
+static mn_status plan(sgd_job *j)
+{
+  const mn_sgd_opts *o = j->o;
+  const size_t n = j->n, d = j->d, c = j->c, m = j->m;
+  const size_t cc = 2 * c;
+  size_t base = (n * (2 * cc + c + 2) + m * (c + 2)) * sizeof(double) +
+                mn_kernel_op_data_scratch(n, d) * 2;
+  size_t stored;
+  if (o->method == MN_SGD_KERNEL) {
+    const size_t bmax = o->ep.batch_max ? o->ep.batch_max : (n < 2048 ? n : 2048);
+    const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
+    base += (n * d + n * c + n) * sizeof(float) + (size_t)SGD_CHUNK * bmax * sizeof(float) +
+            (s * bmax + s * s) * sizeof(double);
+    stored = n * n * sizeof(float);
+  } else {
+    const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
+    base += (4 * n * c + n * (o->ep.q + s)) * sizeof(double) + s * s * sizeof(double);
+    stored = n * n * sizeof(double);
+  }
+  if (o->max_memory)
+    MN_TRY(mn_mem_check(base, o->max_memory, "minnorm sgd", "use a smaller --n or --batch"));
+  j->res->stored_kernel =
+      o->store_kernel && (!o->max_memory || base + stored <= o->max_memory);
+  return MN_OK;
+}
+
+mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
+                            const mn_dataset *test, const mn_sgd_reference *ref,
+                            double *alpha, int32_t *test_pred, mn_sgd_result *res)
+{
+  memset(res, 0, sizeof *res);
+  const char *msg = mn_sgd_opts_check(o);
+  if (msg) return mn_error_set(MN_ERR_ARG, "%s", msg);
+  if (o->method != MN_SGD_KERNEL && o->method != MN_SGD_PCG)
+    return mn_error_set(MN_ERR_ARG, "mn_sgd_kernel_run: --method %s is not a kernel method",
+                        mn_sgd_method_name(o->method));
+  if (!train || train->n == 0) return mn_error_set(MN_ERR_ARG, "minnorm sgd: no training data");
+  if (test && test->d != train->d)
+    return mn_error_set(MN_ERR_ARG, "minnorm sgd: test rows have %zu features, training rows %zu",
+                        test->d, train->d);
+  sgd_job j;
+  memset(&j, 0, sizeof j);
+  j.o = o;
+  j.train = train;
+  j.test = test && test->n ? test : NULL;
+  j.ref = ref;
+  j.res = res;
+  j.n = train->n;
+  j.d = train->d;
+  j.c = (size_t)train->nclass;
+  j.m = j.test ? j.test->n : 0;
+  j.alpha = alpha;
+  res->method = o->method;
+  res->n = j.n;
+  res->d = j.d;
+  res->c = j.c;
+  res->m = j.m;
+  const size_t n = j.n, c = j.c, m = j.m;
+  mn_status s = plan(&j);
+  if (s) return s;
+  j.sq = dalloc(n);
+  j.sqt = dalloc(m);
+  j.Y = dalloc(n * c);
+  j.E = dalloc(2 * n * c);
+  j.KE = dalloc(2 * n * c);
+  j.St = dalloc(m * c);
+  int32_t *own_pred = test_pred ? NULL : malloc((m ? m : 1) * sizeof *own_pred);
+  j.pred = test_pred ? test_pred : own_pred;
+  if (!j.sq || !j.sqt || !j.Y || !j.E || !j.KE || !j.St || !j.pred) {
+    s = mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory");
+    goto done;
+  }
+  mn_kernel_row_norms(n, j.d, train->x, j.sq);
+  if (m) mn_kernel_row_norms(m, j.d, j.test->x, j.sqt);
+  mn_onehot(n, train->y, c, j.Y);
+  memset(alpha, 0, n * c * sizeof *alpha);
+  if (o->method == MN_SGD_PCG && res->stored_kernel) {
+    j.Kd = dalloc(n * n);
+    if (!j.Kd) {
+      s = mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the stored K");
+      goto done;
+    }
+    mn_gram_build_progress(&o->kernel, n, j.d, train->x, j.sq, j.Kd, n, 1, o->progress);
+    s = mn_kernel_op_create_dense(n, j.Kd, n, MN_DENSE_FULL, NULL, 0.0, &j.A);
+  } else {
+    s = mn_kernel_op_create_data(&o->kernel, n, j.d, train->x, j.sq, 0.0, &j.A);
+  }
+  if (!s && m)
+    s = mn_kernel_op_create_cross_data(&o->kernel, n, j.d, train->x, j.sq, m, j.test->x, j.sqt,
+                                       &j.At);
+  if (!s) s = check_reference(&j);
+  if (!s) s = o->method == MN_SGD_KERNEL ? run_kernel_sgd(&j) : run_pcg(&j);
+done:
+  job_free(&j);
+  free(own_pred);
+  return s;
+}

@@ -20,7 +20,7 @@ const char *mn_version_string(void)
   return MINNORM_VERSION " (git " MINNORM_GIT_REV ")";
 }
 
-static void json_str(FILE *f, const char *s)
+void mn_json_str(FILE *f, const char *s)
 {
   fputc('"', f);
   for (; s && *s; s++) {
@@ -33,7 +33,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* Numbers: JSON has no NaN, so unavailable values are null. */
-static void json_num(FILE *f, double v)
+void mn_json_num(FILE *f, double v)
 {
   if (isfinite(v)) fprintf(f, "%.17g", v);
   else fputs("null", f);
@@ -42,14 +42,14 @@ static void json_num(FILE *f, double v)
 static void json_kv_str(FILE *f, const char *k, const char *v, const char *sep)
 {
   fprintf(f, "  \"%s\": ", k);
-  json_str(f, v);
+  mn_json_str(f, v);
   fputs(sep, f);
 }
 
 static void json_kv_num(FILE *f, const char *k, double v, const char *sep)
 {
   fprintf(f, "  \"%s\": ", k);
-  json_num(f, v);
+  mn_json_num(f, v);
   fputs(sep, f);
 }
 
@@ -58,23 +58,20 @@ static void json_files(FILE *f, const char *key, const mn_dataset *ds)
   fprintf(f, "  \"%s\": ", key);
   if (!ds) { fputs("null,\n", f); return; }
   fputs("{\"images\": ", f);
-  json_str(f, ds->path[0]);
+  mn_json_str(f, ds->path[0]);
   fputs(", \"images_md5\": ", f);
-  json_str(f, ds->md5[0]);
+  mn_json_str(f, ds->md5[0]);
   fputs(", \"labels\": ", f);
-  json_str(f, ds->path[1]);
+  mn_json_str(f, ds->path[1]);
   fputs(", \"labels_md5\": ", f);
-  json_str(f, ds->md5[1]);
+  mn_json_str(f, ds->md5[1]);
   fputs("},\n", f);
 }
 
-mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
-                               const mn_fit_opts *o, const mn_dataset *train,
-                               const mn_dataset *test, const mn_fit_result *r)
+void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k,
+                         const mn_dataset *train, const mn_dataset *test, size_t n,
+                         size_t n_test, size_t d, size_t c)
 {
-  mn_out *out;
-  MN_TRY(mn_out_open(path, &out));
-  FILE *f = mn_out_file(out);
   char date[64];
   time_t now = time(NULL);
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -93,24 +90,34 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   json_kv_str(f, "inputs", mn_inputs_kind_name(meta->tr->inputs), ",\n");
   json_kv_num(f, "labels_changed_fraction", meta->labels_changed, ",\n");
   json_kv_str(f, "features", meta->features ? meta->features : "none", ",\n");
-  json_kv_num(f, "n", (double)r->n, ",\n");
-  json_kv_num(f, "n_test", (double)r->n_test, ",\n");
-  json_kv_num(f, "d", (double)r->d, ",\n");
-  json_kv_num(f, "classes", (double)r->c, ",\n");
+  json_kv_num(f, "n", (double)n, ",\n");
+  json_kv_num(f, "n_test", (double)n_test, ",\n");
+  json_kv_num(f, "d", (double)d, ",\n");
+  json_kv_num(f, "classes", (double)c, ",\n");
   fputs("  \"kernel\": {\"name\": ", f);
-  json_str(f, mn_kernel_kind_name(o->kernel.kind));
-  if (o->kernel.kind == MN_KERNEL_GAUSSIAN) {
+  mn_json_str(f, mn_kernel_kind_name(k->kind));
+  if (k->kind == MN_KERNEL_GAUSSIAN) {
     fputs(", \"sigma\": ", f);
-    json_num(f, o->kernel.gamma > 0 ? sqrt(0.5 / o->kernel.gamma) : o->kernel.sigma);
+    mn_json_num(f, k->gamma > 0 ? sqrt(0.5 / k->gamma) : k->sigma);
     fputs(", \"gamma\": ", f);
-    json_num(f, mn_kernel_gamma(&o->kernel));
-  } else if (o->kernel.kind == MN_KERNEL_LAPLACIAN) {
+    mn_json_num(f, mn_kernel_gamma(k));
+  } else if (k->kind == MN_KERNEL_LAPLACIAN) {
     fputs(", \"sigma\": ", f);
-    json_num(f, o->kernel.sigma);
-  } else if (o->kernel.kind == MN_KERNEL_POLYNORM) {
-    fprintf(f, ", \"power\": %d", o->kernel.power);
+    mn_json_num(f, k->sigma);
+  } else if (k->kind == MN_KERNEL_POLYNORM) {
+    fprintf(f, ", \"power\": %d", k->power);
   }
   fputs("},\n", f);
+}
+
+mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
+                               const mn_fit_opts *o, const mn_dataset *train,
+                               const mn_dataset *test, const mn_fit_result *r)
+{
+  mn_out *out;
+  MN_TRY(mn_out_open(path, &out));
+  FILE *f = mn_out_file(out);
+  mn_report_json_head(f, meta, &o->kernel, train, test, r->n, r->n_test, r->d, r->c);
   json_kv_num(f, "lambda", o->solver.lambda, ",\n");
   json_kv_str(f, "solver_requested", mn_solver_kind_name(o->solver.kind), ",\n");
   json_kv_str(f, "solver", mn_solver_kind_name(r->solve.used), ",\n");
@@ -129,17 +136,17 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
             m->stored_k ? "true" : "false", m->refine_steps, m->pcg_steps,
             m->switched_to_pcg ? "true" : "false", m->single_failed ? "true" : "false",
             m->fell_back ? "true" : "false", m->converged ? "true" : "false");
-    json_num(f, m->backward_error);
+    mn_json_num(f, m->backward_error);
     fputs("},\n", f);
   }
   if (o->cg_compare && r->solve.used != MN_SOLVER_CG) {
     fprintf(f, "  \"cg_compare\": {\"iterations\": %zu, \"converged\": %s, \"time\": ",
             r->cg_iters, r->cg_converged ? "true" : "false");
-    json_num(f, r->t_cg);
+    mn_json_num(f, r->t_cg);
     fputs(", \"tol\": ", f);
-    json_num(f, mn_cg_tol(&o->solver));
+    mn_json_num(f, mn_cg_tol(&o->solver));
     fputs(", \"alpha_relative_difference\": ", f);
-    json_num(f, r->cg_alpha_reldiff);
+    mn_json_num(f, r->cg_alpha_reldiff);
     fputs("},\n", f);
   }
   if (r->solve.used == MN_SOLVER_EIG) {
@@ -157,7 +164,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
       fputs(i ? ",\n    {" : "\n    {", f);
       for (int k = 0; k < 5; k++) {
         fprintf(f, "%s\"%s\": ", k ? ", " : "", keys[k]);
-        json_num(f, v[k]);
+        mn_json_num(f, v[k]);
       }
       fprintf(f, ", \"failed\": %s}", p->failed ? "true" : "false");
     }
@@ -175,7 +182,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
                          r->t_predict, r->t_total};
   for (int i = 0; i < 7; i++) {
     fprintf(f, "%s\"%s\": ", i ? ", " : "", names[i]);
-    json_num(f, vals[i]);
+    mn_json_num(f, vals[i]);
   }
   fputs("},\n", f);
   json_kv_num(f, "kernel_matrix_bytes", (double)r->bytes_K, ",\n");
@@ -189,7 +196,7 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
                "\"peak_rss_bytes_sum\": %zu, \"communication_seconds_max\": ",
             d->ranks, d->nprow, d->npcol, d->nb, d->ranks_per_node, d->bytes_per_rank,
             d->local_elements, d->peak_rss_max, d->peak_rss_sum);
-    json_num(f, d->t_comm);
+    mn_json_num(f, d->t_comm);
     fprintf(f, ", \"data\": \"%s\", \"phase_times\": \"maximum over ranks\"},\n",
             d->data_from ? d->data_from : "read");
   }

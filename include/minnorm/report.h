@@ -20,6 +20,16 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
                                const mn_fit_opts *o, const mn_dataset *train,
                                const mn_dataset *test, const mn_fit_result *r);
 
+/* The report's first lines, shared by every command's JSON: "{", version,
+ * git revision, date, command, data and files (with md5), seed, labels,
+ * inputs, features, sizes and the kernel, each line ending in ",". */
+void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k,
+                         const mn_dataset *train, const mn_dataset *test, size_t n,
+                         size_t n_test, size_t d, size_t c);
+/* A JSON string (escaped) and a number (null when not finite). */
+void mn_json_str(FILE *f, const char *s);
+void mn_json_num(FILE *f, double v);
+
 /* Prints the human summary table. */
 void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
                              const mn_fit_opts *o, const mn_fit_result *r);

@@ -19,6 +19,8 @@ static void usage(FILE *f)
           "  fit        build the Gram matrix, solve exactly, report norm and test error\n"
           "  sweep      randomization tests: one fit per label-corruption level or\n"
           "             input mode; CSV and plot\n"
+          "  sgd        train by SGD (kernel, EigenPro, Nystrom PCG, primal) and\n"
+          "             measure it epoch by epoch against the exact solution\n"
           "  interpolants  norms of interpolants that do not generalize, beside the\n"
           "             min-norm one\n"
           "\n"
@@ -55,6 +57,8 @@ static int dispatch(int argc, char **argv)
     fputs("\n", stdout);
     cli_sweep_help(stdout);
     fputs("\n", stdout);
+    cli_sgd_cmd_help(stdout);
+    fputs("\n", stdout);
     cli_interpolants_help(stdout);
     return 0;
   }
@@ -64,6 +68,7 @@ static int dispatch(int argc, char **argv)
   }
   if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sweep")) return cli_sweep_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "sgd")) return cli_sgd_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "interpolants")) return cli_interpolants_main(argc - 1, argv + 1);
   fprintf(stderr, "minnorm: unknown command '%s' (see minnorm --help)\n", argv[1]);
   return 2;

@@ -15,6 +15,7 @@ struct mn_pipeline {
   size_t n, n_test;
   int nclass;
   mn_gabor_plan *gabor;      /* features == gabor                            */
+  mn_rff *rff;               /* features == rff: Omega and b, drawn once     */
   /* The inputs half of the last run, valid when have_key: */
   int have_key;
   mn_inputs_kind key_inputs;
@@ -34,6 +35,7 @@ mn_pipeline_opts mn_pipeline_opts_default(void)
   o.features = MN_FEATURES_NONE;
   o.gabor = mn_gabor_opts_default();
   o.randconv = mn_randconv_opts_default();
+  o.rff = mn_rff_opts_default();
   return o;
 }
 
@@ -45,6 +47,7 @@ const char *mn_pipeline_opts_check(const mn_pipeline_opts *o)
   case MN_FEATURES_NONE: return NULL;
   case MN_FEATURES_GABOR: return mn_gabor_opts_check(&o->gabor);
   case MN_FEATURES_RANDCONV: return mn_randconv_opts_check(&o->randconv);
+  case MN_FEATURES_RFF: return mn_rff_opts_check(&o->rff);
   }
   return "--features: unknown feature map";
 }
@@ -63,6 +66,7 @@ void mn_pipeline_destroy(mn_pipeline **pp)
   mn_pipeline *p = *pp;
   drop_inputs(p);
   mn_gabor_plan_destroy(&p->gabor);
+  mn_rff_destroy(&p->rff);
   mn_dataset_destroy(&p->raw_train);
   mn_dataset_destroy(&p->raw_test);
   free(p->data);
@@ -94,6 +98,8 @@ mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
     const mn_dataset *tr = p->raw_train;
     MN_TRY_GOTO(s, mn_gabor_plan_create(&o->gabor, tr->h, tr->w, tr->channels, &p->gabor),
                 fail);
+  } else if (o->features == MN_FEATURES_RFF) {
+    MN_TRY_GOTO(s, mn_rff_create(&o->rff, p->raw_train->d, &p->rff), fail);
   }
   *out = p;
   return MN_OK;
@@ -137,9 +143,14 @@ static mn_status compute_inputs(mn_pipeline *p, const mn_transform *t, mn_progre
     xb = tb;
   }
   double t0 = mn_time_now();
-  if (p->o.features == MN_FEATURES_GABOR) {
-    MN_TRY_GOTO(s, mn_gabor_transform_progress(p->gabor, xa, &fa, progress), fail);
-    MN_TRY_GOTO(s, mn_gabor_transform_progress(p->gabor, xb, &fb, progress), fail);
+  if (p->o.features == MN_FEATURES_GABOR || p->o.features == MN_FEATURES_RFF) {
+    if (p->o.features == MN_FEATURES_GABOR) {
+      MN_TRY_GOTO(s, mn_gabor_transform_progress(p->gabor, xa, &fa, progress), fail);
+      MN_TRY_GOTO(s, mn_gabor_transform_progress(p->gabor, xb, &fb, progress), fail);
+    } else {
+      MN_TRY_GOTO(s, mn_rff_transform(p->rff, xa, &fa, progress), fail);
+      MN_TRY_GOTO(s, mn_rff_transform(p->rff, xb, &fb, progress), fail);
+    }
     mn_dataset_destroy(&ta);
     mn_dataset_destroy(&tb);
     ta = fa;

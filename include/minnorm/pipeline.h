@@ -10,17 +10,21 @@
  *            never altered);
  *   inputs   the input transform of the raw train and test pixels, then the
  *            feature map: none (pixels), gabor (gabor.h; the features are
- *            stored), or randconv (randconv.h; its features are never stored:
- *            the run returns the transformed pixels and builds the
- *            mn_randconv object from the transformed training set, which the
- *            fit turns into a kernel source).
+ *            stored), rff (rff.h; stored), or randconv (randconv.h; its
+ *            features are never stored: the run returns the transformed
+ *            pixels and builds the mn_randconv object from the transformed
+ *            training set, which the fit turns into a kernel source).
  *
  * The result has the same bits as mn_dataset_load_spec + mn_transform_apply
- * + mn_gabor_transform (or + mn_randconv_create) on fresh data.
+ * + mn_gabor_transform (or + mn_rff_transform, or + mn_randconv_create) on
+ * fresh data.
  *
  * Caching: the inputs half depends only on (t->inputs, t->seed) (the seed
- * only when t->inputs is not "true"), and the label half reads no inputs
- * (transform.h).  A run whose inputs key equals the previous run's reuses
+ * only when t->inputs is not "true") and on the feature map with its
+ * options, and the label half reads no inputs (transform.h).  The map and
+ * its options (rff: D, sigma or gamma, seed; randconv's, gabor's) are fixed
+ * when the pipeline is created, so the key of a run is (t->inputs, seed):
+ * every cached entry was made by the same map.  A run whose inputs key equals the previous run's reuses
  * the featurized inputs (and the randconv object) and redoes only the
  * labels, so a sweep over corruption levels computes the feature map once.
  * mn_pipeline_feature_runs counts how often the inputs half was computed.
@@ -43,13 +47,15 @@
 #include "minnorm/gabor.h"
 #include "minnorm/progress.h"
 #include "minnorm/randconv.h"
+#include "minnorm/rff.h"
 #include "minnorm/status.h"
 #include "minnorm/transform.h"
 
 typedef enum {
   MN_FEATURES_NONE = 0, /* raw pixels                                        */
   MN_FEATURES_GABOR,    /* Gabor wavelet features, stored                    */
-  MN_FEATURES_RANDCONV  /* random convolutional features, never stored       */
+  MN_FEATURES_RANDCONV, /* random convolutional features, never stored       */
+  MN_FEATURES_RFF       /* random Fourier features (rff.h), stored           */
 } mn_features_kind;
 
 typedef struct {
@@ -60,6 +66,9 @@ typedef struct {
   mn_gabor_opts gabor;  /* features == gabor (default mn_gabor_opts_default) */
   mn_randconv_opts randconv; /* features == randconv (default
                            mn_randconv_opts_default; its seed is its own)    */
+  mn_rff_opts rff;      /* features == rff (default mn_rff_opts_default: D
+                           must be set; the CLI passes the kernel's sigma /
+                           gamma and --seed)                                 */
   int single_run;       /* 1: one run, which hands the data over instead of
                            copying it (default 0: runs may repeat)           */
 } mn_pipeline_opts;
@@ -94,7 +103,7 @@ void mn_pipeline_destroy(mn_pipeline **p);
  * training labels and the inputs of t, then the feature map, applied to both
  * (randconv: the transformed pixels; see mn_pipeline_randconv).  *changed
  * receives the fraction of training labels that differ from the raw ones.
- * progress (NULL for none) reports the Gabor transform.  Reuses the previous
+ * progress (NULL for none) reports the Gabor or rff transform.  Reuses the previous
  * run's featurized inputs when t has the same inputs key (see above).
  * Fails with MN_ERR_ARG (a bad transform; a second run of a single_run
  * pipeline), MN_ERR_NOMEM, or the feature map's errors; on failure *train =
@@ -112,7 +121,7 @@ const mn_randconv *mn_pipeline_randconv(const mn_pipeline *p);
  * rather than reusing it. */
 size_t mn_pipeline_feature_runs(const mn_pipeline *p);
 
-/* Seconds the last run spent in the feature map (the Gabor transform of
+/* Seconds the last run spent in the feature map (the Gabor or rff map of
  * train and test, or building the randconv object); 0 when it reused the
  * cache or there is no feature map. */
 double mn_pipeline_feature_seconds(const mn_pipeline *p);

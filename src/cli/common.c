@@ -59,7 +59,11 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
       c->pipe.features = MN_FEATURES_RANDCONV;
       OK(cli_size("--features randconv:F", v + 9, &c->pipe.randconv.filters));
     }
-    mn_error_set(MN_ERR_ARG, "--features '%s': expected none, gabor or randconv:F", v);
+    if (!strncmp(v, "rff:", 4)) {
+      c->pipe.features = MN_FEATURES_RFF;
+      OK(cli_size("--features rff:D", v + 4, &c->pipe.rff.D));
+    }
+    mn_error_set(MN_ERR_ARG, "--features '%s': expected none, gabor, randconv:F or rff:D", v);
     return -1;
   }
   if (FLAG("--gabor-scales")) OK(cli_int("--gabor-scales", v, &c->pipe.gabor.J));
@@ -115,6 +119,15 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 int cli_common_check(cli_common *c)
 {
   c->pipe.randconv.seed = c->tr.seed;
+  if (c->pipe.features == MN_FEATURES_RFF) {
+    /* The features' Gaussian bandwidth is the kernel's --sigma / --gamma.
+     * With a kernel other than the Gaussian on top (the natural one is
+     * linear), --gamma then belongs to the features alone. */
+    c->pipe.rff.sigma = c->fit.kernel.sigma;
+    c->pipe.rff.gamma = c->fit.kernel.gamma;
+    c->pipe.rff.seed = c->tr.seed;
+    if (c->fit.kernel.kind != MN_KERNEL_GAUSSIAN) c->fit.kernel.gamma = 0;
+  }
   /* The plan takes this process's budget as given: --max-memory per
    * process (rank), and the node's free memory divided among the ranks
    * that share it. */
@@ -144,6 +157,10 @@ const char *cli_common_features_name(const cli_common *c)
   if (c->pipe.features == MN_FEATURES_RANDCONV)
     snprintf(buf, sizeof buf, "randconv(F=%zu,k=%zu,%s,bias=%g,zca=%g,pool=%zu)", r->filters,
              r->patch, mn_randconv_source_name(r->source), r->bias, r->zca_eps, r->pool);
+  else if (c->pipe.features == MN_FEATURES_RFF && c->pipe.rff.gamma > 0)
+    snprintf(buf, sizeof buf, "rff(D=%zu,gamma=%g)", c->pipe.rff.D, c->pipe.rff.gamma);
+  else if (c->pipe.features == MN_FEATURES_RFF)
+    snprintf(buf, sizeof buf, "rff(D=%zu,sigma=%g)", c->pipe.rff.D, c->pipe.rff.sigma);
   else if (c->pipe.features == MN_FEATURES_GABOR)
     snprintf(buf, sizeof buf, "gabor(J=%d,L=%d)", c->pipe.gabor.J, c->pipe.gabor.L);
   else
@@ -160,13 +177,20 @@ void cli_common_help(FILE *f)
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
 "features (applied after the randomization, before the kernel):\n"
-"  --features F         none | gabor | randconv:F (default none: raw pixels)\n"
+"  --features F         none | gabor | randconv:F | rff:D (default none: raw\n"
+"                       pixels)\n"
 "                       gabor: low-pass + modulus of Morlet wavelets,\n"
 "                       Gaussian-pooled; randconv:F (fit only): F random\n"
 "                       k x k filters on contrast-normalized, ZCA-whitened\n"
 "                       patches, max(0, +-z - bias), averaged over pool x pool\n"
 "                       regions: 2 pool^2 F features, never stored (K is\n"
-"                       accumulated over blocks of filters); dense solvers only\n"
+"                       accumulated over blocks of filters); dense solvers only;\n"
+"                       rff:D: D random Fourier features of the Gaussian\n"
+"                       kernel of bandwidth --sigma (or --gamma; Rahimi &\n"
+"                       Recht 2007), sqrt(2/D) cos(omega.x + b), omega ~\n"
+"                       N(0, I/sigma^2), b ~ U[0, 2 pi), drawn with --seed;\n"
+"                       stored (n x D doubles); with --kernel linear, K\n"
+"                       approximates the Gaussian's\n"
 "  --gabor-scales J     wavelet scales (default 3)\n"
 "  --gabor-orientations L  orientations (default 8)\n"
 "  --randconv-filters S patches | gaussian (default patches: whitened random\n"

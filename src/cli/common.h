@@ -15,8 +15,9 @@
 typedef struct {
   mn_pipeline_opts pipe; /* --data KIND:DIR (required), --n (default 10000;
                            0 = all), --n-test (0 = all), --features
-                           none|gabor|randconv:F, --gabor-*, --randconv-*
-                           (randconv seed = --seed)                         */
+                           none|gabor|randconv:F|rff:D, --gabor-*,
+                           --randconv-* (randconv and rff seed = --seed;
+                           rff sigma / gamma = the kernel's)                */
   mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
   mn_transform tr;      /* --labels, --inputs, --seed                        */
   mn_dist_opts dist;    /* --nb, --mpi-data (under mpirun)                   */

@@ -217,10 +217,10 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
   if (!ncurves) return mn_error_set(MN_ERR_ARG, "%s: nothing to plot", path);
   mn_plot *pl;
   MN_TRY(mn_plot_begin(path, 1380, 460, &pl));
-  const char *dl, *dp;
+  const char *dl, *dp, *di;
   FILE *fl = mn_plot_data(pl, 0, &dl), *fp = mn_plot_data(pl, 1, &dp);
-  FILE *fg = mn_plot_script(pl);
-  if (!fl || !fp) {
+  FILE *fi = mn_plot_data(pl, 2, &di), *fg = mn_plot_script(pl);
+  if (!fl || !fp || !fi) {
     mn_plot_abort(&pl);
     return MN_ERR_IO;
   }
@@ -237,12 +237,15 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
     }
     fputs("\n\n", fl);
   }
-  /* (b), (c): one line per run: x, relative epochs (NaN if never fit),
-   * test error, "never fit" mark height, label. */
+  /* (b), (c): one line per run (level runs and input-mode runs apart): x,
+   * epochs relative to the true labels' (absolute when the true labels
+   * were not fit within the run; NaN if this run was not), test error,
+   * "never fit" mark height, label. */
+  const double unit = epochs_true ? (double)epochs_true : 1.0;
   double top = 1;
   for (size_t i = 0; i < ncurves; i++)
-    if (curves[i].epochs_to_fit && epochs_true) {
-      double rel = (double)curves[i].epochs_to_fit / (double)epochs_true;
+    if (curves[i].epochs_to_fit) {
+      double rel = (double)curves[i].epochs_to_fit / unit;
       if (rel > top) top = rel;
     }
   size_t k_inputs = 0;
@@ -251,11 +254,9 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
     const double x = cv->by_inputs ? 1.2 + 0.15 * (double)k_inputs++ : cv->p;
     const double te = cv->nrows ? 100 * cv->rows[cv->nrows - 1].test_error : NAN;
     double rel = NAN, never = NAN;
-    if (cv->epochs_to_fit && epochs_true)
-      rel = (double)cv->epochs_to_fit / (double)epochs_true;
-    else if (!cv->epochs_to_fit)
-      never = top * 1.1;
-    fprintf(fp, "%g %g %g %g \"%s\"\n", x, rel, te, never, cv->label);
+    if (cv->epochs_to_fit) rel = (double)cv->epochs_to_fit / unit;
+    else never = top * 1.1;
+    fprintf(cv->by_inputs ? fi : fp, "%g %g %g %g \"%s\"\n", x, rel, te, never, cv->label);
   }
   fprintf(fg, "set multiplot layout 1,3 title '%s'\nset grid\n", title ? title : "");
   fprintf(fg, "set key top right box opaque font ',8'\nset xlabel 'epoch'\n"
@@ -266,18 +267,26 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
     fprintf(fg, "%s'%s' index %zu using 1:2 with lines lw 2 title '%s'", i ? ", " : "", dl, i,
             curves[i].label);
   fprintf(fg, "\nunset logscale y\nset format y '%%g'\nset autoscale x\n"
-              "set xrange [-0.05:*]\nset key top left\n"
+              "set xrange [-0.05:%g]\nset key top left\n"
               "set xlabel 'label corruption p (input modes at the right)'\n"
-              "set ylabel 'epochs to zero training error / true labels'\n"
+              "set ylabel '%s'\n"
               "set yrange [0:%g]\n"
-              "plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'relative epochs', "
+              "plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'label corruption', "
+              "'%s' using 1:2 with points pt 5 ps 1.5 title 'input modes', "
               "'%s' using 1:4 with points pt 6 ps 2 title 'not fit within the run', "
+              "'%s' using 1:4 with points pt 6 ps 2 notitle, "
+              "'%s' using 1:($2 == $2 ? $2 : $4):5 with labels offset 0,1 font ',8' notitle, "
               "'%s' using 1:($2 == $2 ? $2 : $4):5 with labels offset 0,1 font ',8' notitle\n",
-          top * 1.25, dp, dp, dp);
+          1.1 + 0.15 * (double)(k_inputs ? k_inputs : 0) + 0.1,
+          epochs_true ? "epochs to zero training error / true labels"
+                      : "epochs to zero training error (absolute)",
+          top * 1.25, dp, di, dp, di, dp, di);
   fprintf(fg, "set ylabel 'test error (%%)'\nset yrange [0:100]\n"
-              "plot '%s' using 1:3 with linespoints lw 2 pt 7 title 'test error after the run', "
+              "plot '%s' using 1:3 with linespoints lw 2 pt 7 title 'label corruption', "
+              "'%s' using 1:3 with points pt 5 ps 1.5 title 'input modes', "
+              "'%s' using 1:3:5 with labels offset 0,1 font ',8' notitle, "
               "'%s' using 1:3:5 with labels offset 0,1 font ',8' notitle\n",
-          dp, dp);
+          dp, di, dp, di);
   fprintf(fg, "unset multiplot\n");
   return mn_plot_finish(&pl);
 }

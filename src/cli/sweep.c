@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "minnorm/io.h"
 #include "minnorm/report.h"
 #include "minnorm/sweep.h"
 #include "commands.h"
 #include "common.h"
 #include "opts.h"
+#include "sgd_common.h"
 
 #define MAX_RUNS 64
 
@@ -19,6 +21,8 @@ typedef struct {
   mn_inputs_kind modes[MAX_RUNS];
   size_t nmodes;
   const char *out, *plot;
+  int sgd;               /* --method sgd: SGD runs instead of exact fits    */
+  cli_sgd_opts so;
 } sweep_args;
 
 void cli_sweep_help(FILE *f)
@@ -41,7 +45,17 @@ void cli_sweep_help(FILE *f)
 "  --inputs-list LIST   comma-separated input modes: true,shuffled,random,gaussian\n"
 "  --out FILE.csv       the CSV (written when the sweep completes)\n"
 "  --plot FILE.png      test error and norm against p (gnuplot, pngcairo)\n"
+"  --method exact|sgd   exact fits (default), or SGD runs with the options of\n"
+"                       minnorm sgd (--method kernel|pcg|primal is then given\n"
+"                       as --sgd-method; hyperparameters unchanged across runs,\n"
+"                       no exact solution computed): the CSV has one row per\n"
+"                       run and evaluated epoch, the plot (a) training loss\n"
+"                       against epoch for every run, (b) epochs to zero\n"
+"                       training error relative to the true labels' against p,\n"
+"                       (c) test error against p (Zhang et al.'s Figure 1)\n"
+"  --sgd-method M       kernel | pcg | primal (default kernel)\n"
 "\n", f);
+  cli_sgd_help(f);
   cli_common_help(f);
   cli_common_help_tail(f);
 }
@@ -88,7 +102,19 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
       *help = 1;
       return 0;
     }
-    if ((r = cli_common_flag(argc, argv, &i, &a->com)) != 0) {
+    if ((r = cli_flag(argc, argv, &i, "--method", &v)) != 0) {
+      if (r < 0) return 2;
+      if (!strcmp(v, "sgd")) a->sgd = 1;
+      else if (!strcmp(v, "exact")) a->sgd = 0;
+      else {
+        mn_error_set(MN_ERR_ARG, "--method '%s': expected exact or sgd", v);
+        return 2;
+      }
+    } else if ((r = cli_flag(argc, argv, &i, "--sgd-method", &v)) != 0) {
+      if (r < 0 || mn_sgd_method_parse(v, &a->so.sgd.method)) return 2;
+    } else if ((r = cli_sgd_flag(argc, argv, &i, &a->so)) != 0) {
+      if (r < 0) return 2;
+    } else if ((r = cli_common_flag(argc, argv, &i, &a->com)) != 0) {
       if (r < 0) return 2;
     } else if ((r = cli_flag(argc, argv, &i, "--corrupt", &v)) != 0) {
       a->nlevels = 0;
@@ -112,6 +138,10 @@ static int parse(int argc, char **argv, sweep_args *a, int *help)
     for (size_t k = 0; k < 6; k++) a->levels[a->nlevels++] = def[k];
   }
   if (cli_common_check(&a->com)) return 2;
+  if (a->sgd) {
+    a->so.no_reference = a->so.compare == NULL;
+    return cli_sgd_check(&a->so, &a->com) ? 2 : 0;
+  }
   if (a->com.pipe.features == MN_FEATURES_RANDCONV) {
     mn_error_set(MN_ERR_ARG, "--features randconv:F is supported by fit only");
     return 2;
@@ -144,11 +174,96 @@ done:
   return s;
 }
 
+/* --method sgd: one SGD run per transform, rows echoed and written with
+ * the run's label in front; the Figure 1 analog. */
+static mn_status sweep_sgd(sweep_args *a, mn_pipeline *pipe, mn_progress *prog)
+{
+  const size_t nruns = a->nlevels + a->nmodes;
+  cli_sgd_run *runs = calloc(nruns, sizeof *runs);
+  mn_sgd_curve *curves = calloc(nruns, sizeof *curves);
+  mn_status s = MN_OK;
+  size_t done = 0;
+  mn_out *o = NULL;
+  if (!runs || !curves) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if (!a->com.quiet) printf("run,p,%s\n", mn_sgd_csv_header());
+  for (size_t k = 0; k < nruns; k++) {
+    mn_transform t = a->com.tr;
+    mn_sgd_curve *cv = &curves[k];
+    if (k < a->nlevels) {
+      t.labels = MN_LABELS_CORRUPT;
+      t.p = a->levels[k];
+      cv->p = t.p;
+      snprintf(cv->label, sizeof cv->label, "corrupt %g", t.p);
+    } else {
+      t.inputs = a->modes[k - a->nlevels];
+      cv->by_inputs = 1;
+      cv->p = NAN;
+      snprintf(cv->label, sizeof cv->label, "inputs %s", mn_inputs_kind_name(t.inputs));
+    }
+    mn_dataset *tr = NULL, *te = NULL;
+    double changed;
+    s = mn_pipeline_run(pipe, &t, &tr, &te, &changed, prog);
+    if (!s) s = cli_sgd_run_one(&a->com, &a->so, tr, te, prog, NULL, &runs[k]);
+    mn_dataset_destroy(&tr);
+    mn_dataset_destroy(&te);
+    if (s) goto out;
+    done = k + 1;
+    cv->rows = runs[k].rows;
+    cv->nrows = runs[k].nrows;
+    cv->epochs_to_fit = mn_sgd_epochs_to_fit(cv->rows, cv->nrows);
+    if (!a->com.quiet) {
+      for (size_t i = 0; i < cv->nrows; i++) {
+        printf("%s,", cv->label);
+        if (!cv->by_inputs) printf("%g", cv->p);
+        putchar(',');
+        mn_sgd_csv_row(stdout, &cv->rows[i]);
+      }
+      printf("# %s: zero training error after %zu epochs%s, final test error %.2f %%\n",
+             cv->label, cv->epochs_to_fit, cv->epochs_to_fit ? "" : " (never, within the run)",
+             100 * runs[k].res.last.test_error);
+      fflush(stdout);
+    }
+  }
+  if (a->out) {
+    if ((s = mn_out_open(a->out, &o))) goto out;
+    FILE *f = mn_out_file(o);
+    fprintf(f, "run,p,epochs_to_fit,%s\n", mn_sgd_csv_header());
+    for (size_t k = 0; k < nruns; k++)
+      for (size_t i = 0; i < curves[k].nrows; i++) {
+        fprintf(f, "%s,", curves[k].label);
+        if (!curves[k].by_inputs) fprintf(f, "%g", curves[k].p);
+        fprintf(f, ",%zu,", curves[k].epochs_to_fit);
+        mn_sgd_csv_row(f, &curves[k].rows[i]);
+      }
+    if ((s = mn_out_commit(&o))) goto out;
+  }
+  if (a->plot) {
+    char title[200], kdesc[96];
+    mn_report_kernel_desc(&a->so.sgd.kernel, kdesc, sizeof kdesc);
+    snprintf(title, sizeof title, "minnorm sweep --method sgd (%s): %s, batch %zu, q %zu",
+             mn_sgd_method_name(a->so.sgd.method), kdesc, runs[0].res.batch, runs[0].res.q);
+    if ((s = mn_sgd_sweep_plot(a->plot, curves, nruns, title))) {
+      if (a->out) remove(a->out); /* all or nothing */
+      goto out;
+    }
+  }
+out:
+  mn_out_abort(&o);
+  for (size_t k = 0; k < done; k++) cli_sgd_run_release(&runs[k]);
+  free(runs);
+  free(curves);
+  return s;
+}
+
 int cli_sweep_main(int argc, char **argv)
 {
   sweep_args a;
   memset(&a, 0, sizeof a);
   cli_common_defaults(&a.com);
+  cli_sgd_defaults(&a.so);
   int help = 0;
   if (parse(argc, argv, &a, &help)) {
     return cli_usage_error("sweep");
@@ -172,6 +287,11 @@ int cli_sweep_main(int argc, char **argv)
   a.com.fit.solver.progress = prog;
   if ((s = mn_dist_agree(mn_pipeline_create(&a.com.pipe, &pipe)))) goto fail;
   mn_pipeline_sizes(pipe, &n, &n_test, &nclass);
+  if (a.sgd) {
+    if ((s = sweep_sgd(&a, pipe, prog))) goto fail;
+    rc = 0;
+    goto done;
+  }
   if (!a.com.quiet) {
     char kdesc[96];
     mn_report_kernel_desc(&a.com.fit.kernel, kdesc, sizeof kdesc);

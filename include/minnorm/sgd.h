@@ -92,7 +92,8 @@ typedef struct {
   void *monitor_ctx;
   mn_progress *progress; /* borrowed, may be NULL                           */
   /* primal only: */
-  int w0_kind;          /* 0: zero; 1: gaussian:SCALE (entries N(0, s^2))   */
+  int w0_kind;          /* 0: zero; 1: gaussian:SCALE (entries N(0, s^2)
+                           from (seed, MN_STREAM_SGD_W0), column-major order) */
   double w0_scale;
 } mn_sgd_opts;
 
@@ -150,7 +151,14 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
  * has applied the feature map), n x D.  ref: the linear kernel's exact
  * alpha* on these features (NULL: computed here with mn_fit_run, auto
  * solver, or eig when D < n; its time in res->t_setup).  W (D x c,
- * column-major) receives the final weights.  Same errors. */
+ * column-major) receives the final weights.  Auto batch (ep.batch = 0): the
+ * critical batch b* = beta / lambda_1 (beta = max ||phi_i||^2, lambda_1 the
+ * top eigenvalue of Phi^T Phi / n by power iteration on all rows: res->s =
+ * n), clamped to [1, ep.batch_max]; auto step (ep.eta = 0): eigenpro.h's
+ * formula with lambda_1.  From --w0 gaussian the predicted limit W_lim needs
+ * one more solve on the n x n linear Gram (in t_setup).  res->t_train
+ * counts the power iteration and the epochs, not the reference; passes
+ * counts epochs.  Same errors. */
 mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
                             const mn_dataset *test, const mn_sgd_reference *ref, double *W,
                             int32_t *test_pred, mn_sgd_result *res);

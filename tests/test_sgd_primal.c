@@ -184,7 +184,7 @@ static void test_min_norm_from_zero(void)
    * another seed another trajectory (but the same limit). */
   double *alpha = malloc(n * C * sizeof *alpha);
   min_norm(tr, NULL, Wstar, NULL, alpha);
-  mn_sgd_reference ref = {alpha, NULL, NAN, NAN};
+  mn_sgd_reference ref = {alpha, NULL, NAN, NAN, NULL};
   o.monitor = NULL;
   mn_sgd_result r2;
   TU_CHECK(mn_sgd_primal_run(&o, tr, te, &ref, W2, NULL, &r2) == MN_OK, "run 2");

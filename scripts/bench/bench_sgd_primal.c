@@ -70,7 +70,7 @@ int main(int argc, char **argv)
   printf("reference: linear kernel, solver %s, %.1f s, test error %.4f, ||f*|| %.6f, "
          "residual %.2e, rcond %.2e\n", mn_solver_kind_name(fr.solve.used),
          mn_time_now() - t0, fr.test_error, fr.rkhs_norm, fr.rel_residual, fr.solve.rcond);
-  mn_sgd_reference ref = {mdl.alpha, pred, fr.test_error, fr.rkhs_norm};
+  mn_sgd_reference ref = {mdl.alpha, pred, fr.test_error, fr.rkhs_norm, NULL};
 
   double *W = malloc(D * (size_t)tr->nclass * sizeof *W);
   for (int run = 0; run < 2; run++) {

@@ -8,7 +8,8 @@
 #   kernel     EigenPro (q 20, subsample 150), 5 epochs: CSV header and rows
 #              for epochs 0..5, echoed on stdout as in the file; epoch 0 is
 #              alpha = 0 (rel_dist 1, norm 0); rel_dist and the training loss
-#              fall; the JSON report (method, q, subsample, eta <= eta_max,
+#              fall; the JSON report (no duplicate keys; method, q, subsample,
+#              eta <= eta_max,
 #              reference from the exact fit in this run, rows of 12 fields
 #              equal to the CSV's, final = last row); alpha .npy shape (n, c);
 #              the PNG figure.
@@ -99,8 +100,14 @@ for r in R:
     for key in ("train_error", "test_error", "agree"):
         assert 0 <= r[key] <= 1, (key, r)
 def bad(c): raise ValueError("bare " + c)
-d = json.load(open(sys.argv[3]), parse_constant=bad)
+def unique(pairs):
+    keys = [k for k, _ in pairs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    assert not dup, ("duplicate JSON keys", dup)
+    return dict(pairs)
+d = json.load(open(sys.argv[3]), parse_constant=bad, object_pairs_hook=unique)
 assert d["method"] == "kernel", d["method"]
+assert d["seed"] == 1, d["seed"]
 assert d["eigenpro_q"] == 20 and d["subsample"] == 150, (d["eigenpro_q"], d["subsample"])
 assert d["epochs"] == 5, d["epochs"]
 assert 0 < d["eta"] <= d["eta_max"], (d["eta"], d["eta_max"])

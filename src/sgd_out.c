@@ -81,7 +81,6 @@ mn_status mn_sgd_write_json(const char *path, const mn_report_meta *meta,
   kv_num(f, "lambda_q1", r->lambda_q1);
   fprintf(f, "  \"stored_kernel\": %s,\n", r->stored_kernel ? "true" : "false");
   kv_str(f, "kernel_rows_precision", r->tiles ? r->tiles : "double");
-  kv_num(f, "seed", (double)o->seed);
   if (r->method == MN_SGD_PCG) {
     kv_num(f, "tol", o->tol);
     fprintf(f, "  \"converged\": %s,\n", r->converged ? "true" : "false");

@@ -40,7 +40,7 @@ const char *mn_sgd_opts_check(const mn_sgd_opts *o)
   if ((unsigned)o->method > MN_SGD_PRIMAL) return "--method: unknown method";
   const char *m = mn_kernel_check(&o->kernel);
   if (m) return m;
-  if (o->method != MN_SGD_PCG && o->epochs == 0) return "--epochs must be at least 1";
+  if (o->epochs == 0) return "--epochs must be at least 1";
   if (o->ep.q && o->ep.s && o->ep.q >= o->ep.s)
     return "--eigenpro q must be smaller than the subsample --eigenpro-m";
   if (!(o->ep.eta >= 0)) return "--eta must be a non-negative number (0 = automatic)";

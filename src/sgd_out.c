@@ -205,9 +205,18 @@ mn_status mn_sgd_plot(const char *path, const mn_sgd_epoch *rows, size_t nrows,
 
 size_t mn_sgd_epochs_to_fit(const mn_sgd_epoch *rows, size_t nrows)
 {
-  for (size_t i = 0; i < nrows; i++)
-    if (rows[i].epoch > 0 && rows[i].train_error == 0) return rows[i].epoch;
-  return 0;
+  /* the first evaluated epoch from which the training error stays zero to
+   * the end of the run (SGD at the edge of stability may lose a fit) */
+  size_t first = 0;
+  for (size_t i = 0; i < nrows; i++) {
+    if (rows[i].epoch == 0) continue;
+    if (rows[i].train_error == 0) {
+      if (!first) first = rows[i].epoch;
+    } else {
+      first = 0;
+    }
+  }
+  return first;
 }
 
 mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t ncurves,
@@ -255,7 +264,10 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
     double rel = NAN, never = NAN;
     if (cv->epochs_to_fit) rel = (double)cv->epochs_to_fit / unit;
     else never = top * 1.1;
-    fprintf(cv->by_inputs ? fi : fp, "%g %g %g %g \"%s\"\n", x, rel, te, never, cv->label);
+    /* column 6: where the label goes (gnuplot 5.4 crashes on a ternary
+     * choosing it in the using spec) */
+    fprintf(cv->by_inputs ? fi : fp, "%g %g %g %g \"%s\" %g\n", x, rel, te, never, cv->label,
+            isfinite(rel) ? rel : never);
   }
   fprintf(fg, "set multiplot layout 1,3 title '%s'\nset grid\n", title ? title : "");
   fprintf(fg, "set key top right box opaque font ',8'\nset xlabel 'epoch'\n"
@@ -274,8 +286,8 @@ mn_status mn_sgd_sweep_plot(const char *path, const mn_sgd_curve *curves, size_t
               "'%s' using 1:2 with points pt 5 ps 1.5 title 'input modes', "
               "'%s' using 1:4 with points pt 6 ps 2 title 'not fit within the run', "
               "'%s' using 1:4 with points pt 6 ps 2 notitle, "
-              "'%s' using 1:($2 == $2 ? $2 : $4):5 with labels offset 0,1 font ',8' notitle, "
-              "'%s' using 1:($2 == $2 ? $2 : $4):5 with labels offset 0,1 font ',8' notitle\n",
+              "'%s' using 1:6:5 with labels offset 0,1 font ',8' notitle, "
+              "'%s' using 1:6:5 with labels offset 0,1 font ',8' notitle\n",
           1.1 + 0.15 * (double)(k_inputs ? k_inputs : 0) + 0.1,
           epochs_true ? "epochs to zero training error / true labels"
                       : "epochs to zero training error (absolute)",

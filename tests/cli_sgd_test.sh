@@ -27,7 +27,7 @@
 #   flags      bad sgd flags exit 2 with one stderr line naming the flag and
 #              leave no output file.
 #   sweep      --method sgd over p = 0, 1 and random inputs: 3 runs x 4 rows,
-#              the run labels, epochs_to_fit as in the rows, test error higher
+#              the run labels, epochs_to_fit (zero training error from then on), test error higher
 #              at p = 1 than at p = 0, the runs equal single sgd runs, PNG.
 set -u
 bin=${1:?usage: cli_sgd_test.sh MINNORM GEN_IDX}
@@ -385,9 +385,16 @@ assert list(runs) == ["corrupt 0", "corrupt 1", "inputs random"], list(runs)
 assert [r["p"] for r in R] == ["0"] * 4 + ["1"] * 4 + [""] * 4, [r["p"] for r in R]
 for name, rs in runs.items():
     assert [int(r["epoch"]) for r in rs] == [0, 1, 2, 3], (name, [r["epoch"] for r in rs])
-    # epochs_to_fit: the first epoch with zero training error (0: never).
-    fit = [int(r["epoch"]) for r in rs if int(r["epoch"]) > 0 and float(r["train_error"]) == 0]
-    want = fit[0] if fit else 0
+    # epochs_to_fit: the first epoch from which the training error stays
+    # zero to the end of the run (0: not within the run).
+    want = 0
+    for r in rs:
+        if int(r["epoch"]) == 0:
+            continue
+        if float(r["train_error"]) == 0:
+            want = want or int(r["epoch"])
+        else:
+            want = 0
     assert all(int(r["epochs_to_fit"]) == want for r in rs), (name, want, rs[0]["epochs_to_fit"])
     # No exact solution in a sweep: no distances.
     assert all(r["rel_dist"] == "" and r["agree"] == "" for r in rs), (name, rs[0])

@@ -77,7 +77,7 @@ typedef struct {
   mn_sgd_method method;
   mn_kernel kernel;     /* kernel/pcg (primal: the linear kernel on phi)     */
   size_t epochs;        /* kernel/primal: epochs (default 10); pcg: most
-                           iterations (default 10 * epochs... 0 = 1000)      */
+                           iterations (>= 1; the CLI default is 10 too)     */
   mn_eigenpro_opts ep;  /* kernel: EigenPro (q = 0 and !auto_q: plain SGD,
                            step from lambda_1 of the subsample); pcg: the
                            preconditioner's q and s; primal: batch / eta    */

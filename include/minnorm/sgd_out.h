@@ -44,11 +44,12 @@ typedef struct {
   int by_inputs;
   const mn_sgd_epoch *rows;
   size_t nrows;
-  size_t epochs_to_fit; /* first evaluated epoch with zero training error
-                           (0: never within the run)                       */
+  size_t epochs_to_fit; /* first evaluated epoch from which the training
+                           error stays zero (0: not within the run)        */
 } mn_sgd_curve;
 
-/* The first epoch of rows with train_error == 0, or 0 if none. */
+/* The first evaluated epoch from which train_error stays 0 to the end of
+ * rows, or 0 if none. */
 size_t mn_sgd_epochs_to_fit(const mn_sgd_epoch *rows, size_t nrows);
 
 /* The sweep figure: (a) training loss against epoch for every run, log

@@ -188,7 +188,7 @@ static mn_status sweep_sgd(sweep_args *a, mn_pipeline *pipe, mn_progress *prog)
     s = mn_error_set(MN_ERR_NOMEM, "out of memory");
     goto out;
   }
-  if (!a->com.quiet) printf("run,p,%s\n", mn_sgd_csv_header());
+  if (!a->com.quiet) printf("run,p,epochs_to_fit,%s\n", mn_sgd_csv_header());
   for (size_t k = 0; k < nruns; k++) {
     mn_transform t = a->com.tr;
     mn_sgd_curve *cv = &curves[k];
@@ -218,7 +218,7 @@ static mn_status sweep_sgd(sweep_args *a, mn_pipeline *pipe, mn_progress *prog)
       for (size_t i = 0; i < cv->nrows; i++) {
         printf("%s,", cv->label);
         if (!cv->by_inputs) printf("%g", cv->p);
-        putchar(',');
+        printf(",%zu,", cv->epochs_to_fit);
         mn_sgd_csv_row(stdout, &cv->rows[i]);
       }
       printf("# %s: zero training error after %zu epochs%s, final test error %.2f %%\n",

@@ -22,6 +22,38 @@
  * min(n, 2048)) — as EigenPro chooses it: below b* an epoch does the same
  * work per sample whatever b is, above it each sample's step shrinks.
  *
+ * EigenPro (o->ep.q > 0 or o->ep.auto_q; eigenpro.h, Ma & Belkin 2017,
+ * EigenPro 2).  The covariance Phi^T Phi / n has top eigenvectors
+ *   u_i = Phi_S^T e_i / sqrt(s lambda_i),
+ * estimated from a subsample S of s rows, (lambda_i, e_i) the eigenpairs of
+ * the linear-kernel Gram Phi_S Phi_S^T / s (mn_eigenpro_create with the
+ * linear kernel on the features: E = [e_i] / sqrt(s), D_i = (1 -
+ * lambda_{q+1} / lambda_i) / lambda_i).  The preconditioned step
+ *   W <- W - (eta / b) P Phi_B^T R,
+ *   P = I - sum_{i <= q} (1 - lambda_{q+1} / lambda_i) u_i u_i^T,
+ * is, since u_i u_i^T = Phi_S^T e_i e_i^T Phi_S / (s lambda_i), the plain
+ * step followed by the correction
+ *   W <- W + (eta / b) Phi_S^T H,   H = E D E^T G_S,   G_S = Phi_S (Phi_B^T R),
+ * i.e. mn_eigenpro_project on G_S — the primal image of kernel SGD's
+ * alpha_S += (eta / b) E D E^T K(X_S, X_B) g (W = Phi^T alpha).  P divides
+ * the top q eigenvalues by lambda_i / lambda_{q+1}, so the step and the
+ * critical batch are EigenPro 2's with lambda_{q+1} (ep->batch, ep->eta;
+ * the power iteration is not run, lambda_1 is the subsample's).
+ * The limit is unchanged: each u_i is a combination of training rows, so P
+ * maps the row space of Phi into itself and every step (plain part and
+ * correction) stays in it.  From W0 = 0 the iterate never leaves the row
+ * space, whose only interpolant is W* (the min-norm one); from W0 != 0 the
+ * null-space part (I - P_row) W0 is never touched (P is the identity on
+ * the orthogonal complement of the u_i, which contains it), so the limit
+ * is still W_lim = W* + (I - P_row) W0.  q = 0 without auto_q is the plain
+ * method above, bit for bit.
+ * Cost per batch beyond the plain step: Phi_B^T R (D x c) made on its own,
+ * G_S = Phi_S (Phi_B^T R) (s x D x c) and Phi_S^T H (D x s x c): two skinny
+ * DGEMMs streaming Phi_S, gathered once into s x D contiguous rows (s D
+ * doubles).  With EigenPro's larger batch (b* grows by lambda_1 /
+ * lambda_{q+1}) an epoch has few batches, so these cost about 4 n s D c /
+ * b flops per epoch.
+ *
  * Reference.  W* = Phi^T alpha*, alpha* the linear kernel's exact
  * coefficients on the features (ref->alpha, or mn_fit_run with the linear
  * kernel: auto solver when D >= n, eig (pseudo-inverse) when D < n, where
@@ -36,8 +68,10 @@
  * then does not converge (the loss at W* is not zero), full-batch (b = n)
  * does.
  *
- * Times: res->t_setup = the reference, W_lim and the power iteration;
- * t_train (and each mn_sgd_epoch's) = the power iteration plus the epochs
+ * Times: res->t_setup = the reference, W_lim and the power iteration
+ * (EigenPro: the subsample's eigenpairs and the gather of Phi_S instead);
+ * t_train (and each mn_sgd_epoch's) = the power iteration (EigenPro: its
+ * set-up) plus the epochs
  * (the reference is not training); t_eval = the evaluations (train and test
  * predictions, distances), apart.  passes counts epochs (one pass over Phi
  * each; the power iteration's 2 per iteration are set-up).
@@ -46,6 +80,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include "eigenpro_internal.h"
 #include "minnorm/fit.h"
 #include "minnorm/model.h"
 #include "minnorm/rng.h"
@@ -204,11 +239,23 @@ static int cmp_double(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* One epoch: a fresh permutation, then the batches in order. */
+/* EigenPro's state for the correction (header comment); all NULL/0 for
+ * the plain method. */
+typedef struct {
+  const mn_eigenpro *ep; /* q > 0                                          */
+  const double *XS;      /* Phi_S: s x D row-major (= D x s column-major)   */
+  double *G;             /* Phi_B^T R, D x c column-major                   */
+  double *GS, *H;        /* s x c                                           */
+  double *ws;            /* q x c                                           */
+} primal_ep;
+
+/* One epoch: a fresh permutation, then the batches in order.  e->ep NULL:
+ * the plain step; else the plain step plus EigenPro's correction. */
 static void epoch_run(primal *p, mn_rng *g, size_t b, double eta, size_t *perm, double *Bx,
-                      double *R)
+                      double *R, const primal_ep *e)
 {
   const size_t n = p->n, D = p->D, c = p->c;
+  const double step = eta / (double)b;
   mn_rng_permutation(g, n, perm);
   for (size_t s0 = 0; s0 < n; s0 += b) {
     size_t bb = n - s0 < b ? n - s0 : b;
@@ -217,9 +264,23 @@ static void epoch_run(primal *p, mn_rng *g, size_t b, double eta, size_t *perm, 
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)bb, (int)c, (int)D, 1.0, Bx,
                 (int)D, p->W, (int)D, 0.0, R, (int)bb);
     for (size_t i = 0; i < bb; i++) R[i + (size_t)p->y[perm[s0 + i]] * bb] -= 1.0;
-    /* W -= (eta / b) Phi_B^T R. */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb,
-                -eta / (double)b, Bx, (int)D, R, (int)bb, 1.0, p->W, (int)D);
+    if (!e->ep) {
+      /* W -= (eta / b) Phi_B^T R. */
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb,
+                  -eta / (double)b, Bx, (int)D, R, (int)bb, 1.0, p->W, (int)D);
+      continue;
+    }
+    const size_t s = e->ep->s;
+    /* G = Phi_B^T R (D x c); G_S = Phi_S G (s x c); H = E D E^T G_S. */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb, 1.0, Bx,
+                (int)D, R, (int)bb, 0.0, e->G, (int)D);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)s, (int)c, (int)D, 1.0, e->XS,
+                (int)D, e->G, (int)D, 0.0, e->GS, (int)s);
+    mn_eigenpro_project(e->ep, c, e->GS, e->H, e->ws);
+    /* W <- W - (eta / b) (G - Phi_S^T H) = W - (eta / b) P Phi_B^T R. */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)s, step, e->XS,
+                (int)D, e->H, (int)s, 1.0, p->W, (int)D);
+    for (size_t k = 0; k < c; k++) cblas_daxpy((int)D, -step, e->G + k * D, 1, p->W + k * D, 1);
   }
 }
 
@@ -257,6 +318,14 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
                      sizeof(double) +
                  n * sizeof(size_t) + (n + 2 * m) * sizeof(int32_t) +
                  o->epochs * sizeof(double);
+  /* EigenPro: Phi_S (s x D), the set-up's K_SS and eigenvectors (s x s,
+   * s x (q + 1)), G (D x c), G_S and H (s x c). */
+  const int use_ep = o->ep.q > 0 || o->ep.auto_q;
+  if (use_ep) {
+    const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
+    const size_t qm = o->ep.auto_q ? 161 : o->ep.q + 1;
+    bytes += (s * D + s * s + s * qm + D * c + 2 * s * c + qm * c) * sizeof(double);
+  }
   MN_TRY(mn_mem_check(bytes, o->max_memory, "primal SGD (weights, batch, predictions)",
                       "use fewer features (rff:D) or a smaller --n / --n-test"));
 
@@ -266,8 +335,11 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
     p.Xt = test->x;
     p.yt = test->y;
   }
-  double *v = NULL, *Bx = NULL, *R = NULL, *times = NULL;
+  double *v = NULL, *Bx = NULL, *R = NULL, *times = NULL, *XS = NULL;
   size_t *perm = NULL;
+  mn_eigenpro *ep = NULL;
+  primal_ep pe;
+  memset(&pe, 0, sizeof pe);
   int32_t *pred_star = NULL;
   mn_model mdl;
   memset(&mdl, 0, sizeof mdl);
@@ -324,23 +396,57 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
     }
   }
   double t1 = mn_time_now();
-  double beta = 0;
-  for (size_t i = 0; i < n; i++) {
-    double q = cblas_ddot((int)D, p.X + i * D, 1, p.X + i * D, 1);
-    if (q > beta) beta = q;
-  }
-  double lambda = power_lambda(n, D, p.X, v, v + D);
-  if (!(beta > 0) || !(lambda > 0)) {
-    s = mn_error_set(MN_ERR_ARG, "primal SGD: the features are all zero");
-    goto out;
-  }
+  double lambda = NAN;
   size_t b = o->ep.batch;
-  if (!b) {
-    b = beta / lambda >= 1 ? (size_t)(beta / lambda) : 1;
-    if (b > bmax) b = bmax;
+  if (use_ep) {
+    /* The linear kernel's EigenPro on the features: its eigenpairs are
+     * those of Phi_S Phi_S^T / s, beta = max ||phi_i||^2 (v holds the row
+     * norms), and its batch and step are EigenPro 2's with lambda_{q+1}. */
+    mn_kernel lin = mn_kernel_default();
+    lin.kind = MN_KERNEL_LINEAR;
+    double *sq = v; /* D + n doubles; n needed */
+    mn_kernel_row_norms(n, D, p.X, sq);
+    MN_TRY_GOTO(s, mn_eigenpro_create(&lin, n, D, p.X, sq, &o->ep, &ep), out);
+    if (!(ep->beta > 0)) {
+      s = mn_error_set(MN_ERR_ARG, "primal SGD: the features are all zero");
+      goto out;
+    }
+    b = ep->batch;
+    res->batch_critical = ep->batch_critical;
+    res->eta = ep->eta;
+    res->eta_max = ep->eta_max;
+    lambda = ep->lambda[0];
+    if (ep->q) {
+      MN_TRY_GOTO(s, mn_eigenpro_kss(&lin, D, p.X, sq, ep->s, ep->idx, NULL, &XS, NULL), out);
+      pe.ep = ep;
+      pe.XS = XS;
+      pe.G = malloc(D * c * sizeof *pe.G);
+      pe.GS = malloc(ep->s * c * sizeof *pe.GS);
+      pe.H = malloc(ep->s * c * sizeof *pe.H);
+      pe.ws = malloc(ep->q * c * sizeof *pe.ws);
+      if (!pe.G || !pe.GS || !pe.H || !pe.ws) {
+        s = mn_error_set(MN_ERR_NOMEM, "primal SGD: out of memory for EigenPro's correction");
+        goto out;
+      }
+    }
+  } else {
+    double beta = 0;
+    for (size_t i = 0; i < n; i++) {
+      double q = cblas_ddot((int)D, p.X + i * D, 1, p.X + i * D, 1);
+      if (q > beta) beta = q;
+    }
+    lambda = power_lambda(n, D, p.X, v, v + D);
+    if (!(beta > 0) || !(lambda > 0)) {
+      s = mn_error_set(MN_ERR_ARG, "primal SGD: the features are all zero");
+      goto out;
+    }
+    if (!b) {
+      b = beta / lambda >= 1 ? (size_t)(beta / lambda) : 1;
+      if (b > bmax) b = bmax;
+    }
+    step_bound(beta, lambda, b, &res->eta, &res->eta_max, &res->batch_critical);
+    if (o->ep.eta > 0) res->eta = o->ep.eta;
   }
-  step_bound(beta, lambda, b, &res->eta, &res->eta_max, &res->batch_critical);
-  if (o->ep.eta > 0) res->eta = o->ep.eta;
   const double eta = res->eta;
   double t_power = mn_time_now() - t1;
   res->t_setup = mn_time_now() - t0;
@@ -363,20 +469,20 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
   e.t_eval = t_eval;
   if (o->monitor) o->monitor(o->monitor_ctx, &e);
   mn_progress_begin(o->progress, "sgd primal", (double)o->epochs);
-  for (size_t ep = 1; ep <= o->epochs; ep++) {
+  for (size_t it = 1; it <= o->epochs; it++) {
     double ts = mn_time_now();
-    epoch_run(&p, &g, b, eta, perm, Bx, R);
-    times[ep - 1] = mn_time_now() - ts;
-    t_train += times[ep - 1];
-    if ((o->eval_every && ep % o->eval_every == 0) || ep == o->epochs) {
+    epoch_run(&p, &g, b, eta, perm, Bx, R, &pe);
+    times[it - 1] = mn_time_now() - ts;
+    t_train += times[it - 1];
+    if ((o->eval_every && it % o->eval_every == 0) || it == o->epochs) {
       te = mn_time_now();
-      evaluate(&p, ep, &e);
+      evaluate(&p, it, &e);
       t_eval += mn_time_now() - te;
       e.t_train = t_train;
       e.t_eval = t_eval;
       if (o->monitor) o->monitor(o->monitor_ctx, &e);
     }
-    mn_progress_update(o->progress, (double)ep);
+    mn_progress_update(o->progress, (double)it);
   }
   mn_progress_end(o->progress);
 
@@ -388,16 +494,25 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
   res->m = m;
   res->epochs = o->epochs;
   res->batch = b;
-  res->q = 0;
-  res->s = n; /* rows of the power iteration */
-  res->lambda_1 = lambda;
-  res->lambda_q1 = NAN;
+  if (ep) {
+    res->q = ep->q;
+    res->s = ep->s;
+    res->lambda_1 = ep->lambda[0];
+    res->lambda_q1 = ep->lambda[ep->q];
+  } else {
+    res->q = 0;
+    res->s = n; /* rows of the power iteration */
+    res->lambda_1 = lambda;
+    res->lambda_q1 = NAN;
+  }
   res->tiles = "double";
   res->t_train = t_train;
   res->t_eval = t_eval;
   res->t_epoch = o->epochs % 2 ? times[o->epochs / 2]
                                : 0.5 * (times[o->epochs / 2 - 1] + times[o->epochs / 2]);
   res->gemm_flops = 4.0 * (double)n * (double)D * (double)c;
+  if (pe.ep) /* G_S and Phi_S^T H, once per batch */
+    res->gemm_flops += 4.0 * (double)((n + b - 1) / b) * (double)ep->s * (double)D * (double)c;
   res->last = e;
   res->w_norm = e.norm;
   res->w_star_norm = p.wstar_norm;
@@ -416,5 +531,11 @@ out:
   free(R);
   free(perm);
   free(times);
+  free(XS);
+  free(pe.G);
+  free(pe.GS);
+  free(pe.H);
+  free(pe.ws);
+  mn_eigenpro_destroy(&ep);
   return s;
 }

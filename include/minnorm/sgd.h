@@ -80,7 +80,9 @@ typedef struct {
                            iterations (>= 1; the CLI default is 10 too)     */
   mn_eigenpro_opts ep;  /* kernel: EigenPro (q = 0 and !auto_q: plain SGD,
                            step from lambda_1 of the subsample); pcg: the
-                           preconditioner's q and s; primal: batch / eta    */
+                           preconditioner's q and s; primal: batch / eta,
+                           and EigenPro on the features' covariance when
+                           q > 0 or auto_q (src/sgd_primal.c)              */
   double tol;           /* pcg: stop when ||R||_F <= tol ||Y||_F
                            (default 1e-10)                                  */
   int store_kernel;     /* kernel/pcg: keep K (double, n^2) when it fits     */
@@ -155,10 +157,16 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
  * critical batch b* = beta / lambda_1 (beta = max ||phi_i||^2, lambda_1 the
  * top eigenvalue of Phi^T Phi / n by power iteration on all rows: res->s =
  * n), clamped to [1, ep.batch_max]; auto step (ep.eta = 0): eigenpro.h's
- * formula with lambda_1.  From --w0 gaussian the predicted limit W_lim needs
+ * formula with lambda_1.  EigenPro (ep.q > 0 or ep.auto_q): the step is
+ * preconditioned, W -= (eta / b) P Phi_B^T R with P from the top q
+ * eigenpairs of the linear kernel on a subsample of s rows
+ * (mn_eigenpro_create on the features; Phi_S kept, s x D doubles), batch
+ * and step EigenPro 2's with lambda_{q+1}, res->q, s, lambda_1, lambda_q1
+ * as kernel SGD reports them; the limit is the same W_lim (P keeps the row
+ * space).  From --w0 gaussian the predicted limit W_lim needs
  * one more solve on the n x n linear Gram (in t_setup).  res->t_train
- * counts the power iteration and the epochs, not the reference; passes
- * counts epochs.  Same errors. */
+ * counts the power iteration (or EigenPro's set-up) and the epochs, not
+ * the reference; passes counts epochs.  Same errors, and eigenpro.h's. */
 mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
                             const mn_dataset *test, const mn_sgd_reference *ref, double *W,
                             int32_t *test_pred, mn_sgd_result *res);

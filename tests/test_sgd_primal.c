@@ -329,6 +329,185 @@ static void test_step(void)
   mn_dataset_destroy(&tr);
 }
 
+/* The first evaluated epoch from which the distance to the predicted
+ * limit stays <= tol (0: never). */
+typedef struct {
+  double tol;
+  size_t first;
+} hit;
+
+static void hit_monitor(void *ctx, const mn_sgd_epoch *e)
+{
+  hit *h = ctx;
+  if (e->rel_dist <= h->tol) {
+    if (!h->first) h->first = e->epoch ? e->epoch : 1;
+  } else {
+    h->first = 0;
+  }
+}
+
+/* Epochs to ||W - W_lim|| / ||W_lim|| <= tol, evaluating every epoch. */
+static size_t epochs_to(mn_sgd_opts o, const mn_dataset *tr, double tol, double *W,
+                        mn_sgd_result *res)
+{
+  hit h = {tol, 0};
+  o.eval_every = 1;
+  o.monitor = hit_monitor;
+  o.monitor_ctx = &h;
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W, NULL, res) == MN_OK, "run: %s",
+           mn_error_message());
+  return h.first;
+}
+
+/* EigenPro (q > 0): from 0 the same min-norm interpolant X^T (X X^T)^-1 Y in
+ * fewer epochs than plain SGD with the same batch; from W0 gaussian
+ * W* + (I - P) W0; the step and batch are EigenPro 2's on the subsample's
+ * eigenvalues (checked with dsyev on X_S X_S^T / s for s = n); the same bits
+ * twice.  Fewer epochs at the same batch, not fewer than plain SGD at its
+ * own critical batch b* = beta / lambda_1: below the critical batch the step
+ * is b / beta either way and an epoch's progress on the slow directions,
+ * about exp(-n lambda_min / beta), does not depend on b or P — EigenPro's
+ * gain there is the larger batch (fewer, larger GEMMs per epoch). */
+static void test_eigenpro(void)
+{
+  const size_t n = 40, D = 120;
+  const double tol = 1e-6;
+  mn_dataset *tr = features(n, D, 1);
+  double *Wstar = malloc(D * C * sizeof *Wstar), *Wlim = malloc(D * C * sizeof *Wlim);
+  double *W = malloc(D * C * sizeof *W), *W2 = malloc(D * C * sizeof *W2);
+  double *W0 = malloc(D * C * sizeof *W0), *A = malloc(n * n * sizeof *A), w[40];
+  min_norm(tr, NULL, Wstar, NULL, NULL);
+  mn_sgd_result rp, re;
+  const size_t plain = epochs_to(primal_opts(600), tr, tol, W, &rp);
+  TU_CHECK(plain > 0, "plain SGD reaches %g in 600 epochs", tol);
+  mn_sgd_result rb;
+
+  /* s = n: the subsample is every row, so lambda_i are X X^T / n's. */
+  gram(tr, 1, A);
+  double beta = 0;
+  for (size_t i = 0; i < n; i++) beta = fmax(beta, A[i + i * n]);
+  for (size_t i = 0; i < n * n; i++) A[i] /= (double)n;
+  TU_CHECK(LAPACKE_dsyev(LAPACK_COL_MAJOR, 'N', 'L', (lapack_int)n, A, (lapack_int)n, w) == 0,
+           "dsyev");
+  const size_t qs[] = {1, 4, 10};
+  for (size_t t = 0; t < sizeof qs / sizeof *qs; t++) {
+    const size_t q = qs[t];
+    mn_sgd_opts o = primal_opts(600);
+    o.ep.q = q;
+    o.ep.s = n;
+    const size_t epro = epochs_to(o, tr, tol, W, &re);
+    double rel = tu_reldiff(D * C, W, Wstar);
+    mn_sgd_opts op = primal_opts(600);
+    op.ep.batch = re.batch;
+    const size_t pb = epochs_to(op, tr, tol, W2, &rb);
+    const double l1 = w[n - 1], lq = w[n - 1 - q];
+    printf("\n  q = %zu (s = n): b = %zu (b* = %zu), eta = %g, eta_max = %g, lambda_1 = %g, "
+           "lambda_q+1 = %g: %zu epochs to %g (plain at b = %zu: %zu, at b* = %zu: %zu), "
+           "||W - W*|| / ||W*|| = %.2e",
+           q, re.batch, re.batch_critical, re.eta, re.eta_max, re.lambda_1, re.lambda_q1, epro,
+           tol, re.batch, pb, rp.batch, plain, rel);
+    TU_CHECK(rel < 1e-9, "q = %zu: ||W - W*|| / ||W*|| = %g", q, rel);
+    TU_CHECK(epro > 0 && (!pb || epro < pb), "q = %zu: %zu epochs, plain at b %zu: %zu", q,
+             epro, re.batch, pb);
+    TU_CHECK(epro <= 2 * plain, "q = %zu: %zu epochs, plain at b*: %zu", q, epro, plain);
+    TU_CHECK(re.q == q && re.s == n, "q %zu s %zu", re.q, re.s);
+    TU_CHECK(fabs(re.lambda_1 - l1) < 1e-9 * l1 && fabs(re.lambda_q1 - lq) < 1e-9 * l1,
+             "lambda_1 %.10g vs %.10g, lambda_q+1 %.10g vs %.10g", re.lambda_1, l1,
+             re.lambda_q1, lq);
+    const size_t bstar = (size_t)floor(beta / lq);
+    TU_CHECK(re.batch_critical == bstar && re.batch == (bstar < n ? bstar : n),
+             "b* %zu vs %zu, b %zu", re.batch_critical, bstar, re.batch);
+    const double b = (double)re.batch;
+    const double emax = 2 * b / (beta + (b - 1) * lq);
+    TU_CHECK(fabs(re.eta_max - emax) < 1e-9 * emax && re.eta <= re.eta_max,
+             "eta %g, eta_max %g vs %g", re.eta, re.eta_max, emax);
+    TU_CHECK(re.eta > rp.eta, "the step grows: %g vs plain %g", re.eta, rp.eta);
+    TU_CHECK(fabs(re.last.rkhs_dist - rel) <= 1e-3 * rel + 1e-15, "reported %g, test %g",
+             re.last.rkhs_dist, rel);
+  }
+
+  /* A real subsample (s < n), given batch: still W*, fewer epochs; the same
+   * bits twice. */
+  mn_sgd_opts o = primal_opts(600);
+  o.ep.q = 3;
+  o.ep.s = 25;
+  o.ep.batch = 8;
+  const size_t e25 = epochs_to(o, tr, tol, W, &re);
+  double rel = tu_reldiff(D * C, W, Wstar);
+  mn_sgd_opts op = primal_opts(600);
+  op.ep.batch = 8;
+  const size_t p8 = epochs_to(op, tr, tol, W2, &rb);
+  printf("\n  q = 3, s = 25, b = 8: eta = %g (eta_max %g; plain %g), %zu epochs (plain %zu), "
+         "||W - W*|| / ||W*|| = %.2e", re.eta, re.eta_max, rb.eta, e25, p8, rel);
+  TU_CHECK(rel < 1e-9 && e25 > 0 && (!p8 || e25 < p8), "s = 25: %g, %zu epochs (plain %zu)",
+           rel, e25, p8);
+  TU_CHECK(re.batch == 8 && re.s == 25 && re.q == 3 && re.eta <= re.eta_max, "b, s, q, eta");
+  mn_sgd_result r2;
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W2, NULL, &r2) == MN_OK, "run 2");
+  TU_CHECK(!memcmp(W, W2, D * C * sizeof *W), "same seed: same bits");
+  o.ep.seed = 7; /* another subsample */
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W2, NULL, &r2) == MN_OK, "run 3");
+  TU_CHECK(memcmp(W, W2, D * C * sizeof *W) != 0 && tu_reldiff(D * C, W2, Wstar) < 1e-9,
+           "another subsample: another trajectory, the same limit (%g)",
+           tu_reldiff(D * C, W2, Wstar));
+
+  /* From W0 gaussian: W* + (I - P) W0, not W*. */
+  mn_rng g;
+  mn_rng_seed(&g, 3, MN_STREAM_SGD_W0);
+  for (size_t i = 0; i < D * C; i++) W0[i] = 0.1 * mn_rng_normal(&g);
+  min_norm(tr, W0, Wstar, Wlim, NULL);
+  o = primal_opts(600);
+  o.w0_kind = 1;
+  o.w0_scale = 0.1;
+  o.ep.batch = 20;
+  const size_t pw = epochs_to(o, tr, tol, W, &rp);
+  o.ep.q = 4;
+  o.ep.s = 30;
+  const size_t ew = epochs_to(o, tr, tol, W, &re);
+  rel = tu_reldiff(D * C, W, Wlim);
+  const double rs = tu_reldiff(D * C, W, Wstar);
+  printf("\n  q = 4, s = 30, b = 20 from W0: %zu epochs (plain %zu), ||W - W_lim|| / ||W_lim|| = "
+         "%.2e, ||W - W*|| / ||W*|| = %.3f", ew, pw, rel, rs);
+  TU_CHECK(rel < 1e-9 && fabs(re.last.rel_dist - rel) <= 1e-3 * rel + 1e-15,
+           "W0: ||W - W_lim|| / ||W_lim|| = %g (reported %g)", rel, re.last.rel_dist);
+  TU_CHECK(ew > 0 && ew < pw, "W0: %zu epochs, plain %zu", ew, pw);
+  TU_CHECK(rs > 0.1, "W0: not W* (%g)", rs);
+
+  /* auto: q <= s / 5 chosen, the critical batch, a stable step. */
+  o = primal_opts(300);
+  o.ep.auto_q = 1;
+  o.ep.s = n;
+  o.ep.batch_max = 40;
+  const size_t ea = epochs_to(o, tr, tol, W, &re);
+  op = primal_opts(300);
+  op.ep.batch = re.batch;
+  const size_t pa = epochs_to(op, tr, tol, W2, &rb);
+  printf("\n  auto (s = n, batch_max 40): q = %zu, b = %zu (b* %zu), %zu epochs (plain %zu)",
+         re.q, re.batch, re.batch_critical, ea, pa);
+  TU_CHECK(re.q >= 1 && re.q <= n / 5 && re.batch_critical <= 40 &&
+               re.batch == re.batch_critical && re.eta <= re.eta_max && ea > 0 &&
+               (!pa || ea < pa) && tu_reldiff(D * C, W, Wstar) < 1e-6,
+           "auto: q %zu, b %zu, b* %zu, %zu epochs", re.q, re.batch, re.batch_critical, ea);
+
+  /* EigenPro's own refusals come through. */
+  o = primal_opts(1);
+  o.ep.q = 5;
+  o.ep.s = 41;
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W, NULL, &re) == MN_ERR_ARG, "s > n");
+  TU_CHECK_ERRMSG("--eigenpro-m 41");
+  o.ep.s = 0;
+  o.ep.eta = 100;
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W, NULL, &re) == MN_ERR_ARG, "eta > eta_max");
+  TU_CHECK_ERRMSG("--eta 100");
+  free(Wstar);
+  free(Wlim);
+  free(W);
+  free(W2);
+  free(W0);
+  free(A);
+  mn_dataset_destroy(&tr);
+}
+
 static void test_bad(void)
 {
   mn_dataset *tr = features(10, 30, 1), *te = features(3, 29, 2), *empty = NULL;
@@ -383,6 +562,7 @@ int main(void)
                                    test_from_gaussian_w0},
                                   {"D < n: least squares", test_least_squares},
                                   {"step and batch", test_step},
+                                  {"EigenPro: fewer epochs, the same limits", test_eigenpro},
                                   {"bad options", test_bad},
                                   {NULL, NULL}};
   static const tu_suite suites[] = {{"sgd primal", tests}, {NULL, NULL}};

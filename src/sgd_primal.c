@@ -35,7 +35,11 @@
  * step followed by the correction
  *   W <- W + (eta / b) Phi_S^T H,   H = E D E^T G_S,   G_S = Phi_S (Phi_B^T R),
  * i.e. mn_eigenpro_project on G_S — the primal image of kernel SGD's
- * alpha_S += (eta / b) E D E^T K(X_S, X_B) g (W = Phi^T alpha).  P divides
+ * alpha_S += (eta / b) E D E^T K(X_S, X_B) g (W = Phi^T alpha).  It is
+ * applied here as U D U^T (Phi_B^T R) with U = Phi_S^T E (D x q, column
+ * i = sqrt(lambda_i) u_i), made once at set-up: the same operator, but per
+ * batch 4 D q c flops reading D q doubles instead of 4 s D c reading Phi_S
+ * (s D doubles) twice — at s = 2000, q = 160 twelve times less.  P divides
  * the top q eigenvalues by lambda_i / lambda_{q+1}, so the step and the
  * critical batch are EigenPro 2's with lambda_{q+1} (ep->batch, ep->eta;
  * the power iteration is not run, lambda_1 is the subsample's).
@@ -47,12 +51,11 @@
  * the orthogonal complement of the u_i, which contains it), so the limit
  * is still W_lim = W* + (I - P_row) W0.  q = 0 without auto_q is the plain
  * method above, bit for bit.
- * Cost per batch beyond the plain step: Phi_B^T R (D x c) made on its own,
- * G_S = Phi_S (Phi_B^T R) (s x D x c) and Phi_S^T H (D x s x c): two skinny
- * DGEMMs streaming Phi_S, gathered once into s x D contiguous rows (s D
- * doubles).  With EigenPro's larger batch (b* grows by lambda_1 /
- * lambda_{q+1}) an epoch has few batches, so these cost about 4 n s D c /
- * b flops per epoch.
+ * Cost: set-up gathers Phi_S (s x D, freed after) for U (2 D s q flops);
+ * per batch beyond the plain step, Phi_B^T R (D x c) on its own, U^T G and
+ * U T (4 D q c flops).  With EigenPro's larger batch (b* grows by
+ * lambda_1 / lambda_{q+1}) an epoch has few batches and its GEMMs are
+ * large: the plain step's 4 n D c flops dominate.
  *
  * Reference.  W* = Phi^T alpha*, alpha* the linear kernel's exact
  * coefficients on the features (ref->alpha, or mn_fit_run with the linear
@@ -243,11 +246,18 @@ static int cmp_double(const void *a, const void *b)
  * the plain method. */
 typedef struct {
   const mn_eigenpro *ep; /* q > 0                                          */
-  const double *XS;      /* Phi_S: s x D row-major (= D x s column-major)   */
+  double *U;             /* Phi_S^T E: D x q column-major                   */
   double *G;             /* Phi_B^T R, D x c column-major                   */
-  double *GS, *H;        /* s x c                                           */
-  double *ws;            /* q x c                                           */
+  double *T;             /* q x c                                           */
 } primal_ep;
+
+/* U = Phi_S^T E from the gathered rows Phi_S (s x D row-major = D x s
+ * column-major). */
+static void ep_basis(size_t D, const mn_eigenpro *ep, const double *XS, double *U)
+{
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)ep->q, (int)ep->s, 1.0,
+              XS, (int)D, ep->E, (int)ep->s, 0.0, U, (int)D);
+}
 
 /* One epoch: a fresh permutation, then the batches in order.  e->ep NULL:
  * the plain step; else the plain step plus EigenPro's correction. */
@@ -270,16 +280,17 @@ static void epoch_run(primal *p, mn_rng *g, size_t b, double eta, size_t *perm, 
                   -eta / (double)b, Bx, (int)D, R, (int)bb, 1.0, p->W, (int)D);
       continue;
     }
-    const size_t s = e->ep->s;
-    /* G = Phi_B^T R (D x c); G_S = Phi_S G (s x c); H = E D E^T G_S. */
+    const size_t q = e->ep->q;
+    /* G = Phi_B^T R (D x c); T = D U^T G (q x c). */
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb, 1.0, Bx,
                 (int)D, R, (int)bb, 0.0, e->G, (int)D);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)s, (int)c, (int)D, 1.0, e->XS,
-                (int)D, e->G, (int)D, 0.0, e->GS, (int)s);
-    mn_eigenpro_project(e->ep, c, e->GS, e->H, e->ws);
-    /* W <- W - (eta / b) (G - Phi_S^T H) = W - (eta / b) P Phi_B^T R. */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)s, step, e->XS,
-                (int)D, e->H, (int)s, 1.0, p->W, (int)D);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)q, (int)c, (int)D, 1.0, e->U,
+                (int)D, e->G, (int)D, 0.0, e->T, (int)q);
+    for (size_t k = 0; k < c; k++)
+      for (size_t i = 0; i < q; i++) e->T[i + k * q] *= e->ep->D[i];
+    /* W <- W - (eta / b) (G - U T) = W - (eta / b) P Phi_B^T R. */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)q, step, e->U,
+                (int)D, e->T, (int)q, 1.0, p->W, (int)D);
     for (size_t k = 0; k < c; k++) cblas_daxpy((int)D, -step, e->G + k * D, 1, p->W + k * D, 1);
   }
 }
@@ -318,13 +329,13 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
                      sizeof(double) +
                  n * sizeof(size_t) + (n + 2 * m) * sizeof(int32_t) +
                  o->epochs * sizeof(double);
-  /* EigenPro: Phi_S (s x D), the set-up's K_SS and eigenvectors (s x s,
-   * s x (q + 1)), G (D x c), G_S and H (s x c). */
+  /* EigenPro: Phi_S (s x D, set-up only), the set-up's K_SS and
+   * eigenvectors (s x s, s x (q + 1)), U (D x q), G (D x c), T (q x c). */
   const int use_ep = o->ep.q > 0 || o->ep.auto_q;
   if (use_ep) {
     const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
     const size_t qm = o->ep.auto_q ? 161 : o->ep.q + 1;
-    bytes += (s * D + s * s + s * qm + D * c + 2 * s * c + qm * c) * sizeof(double);
+    bytes += (s * D + s * s + s * qm + D * qm + D * c + qm * c) * sizeof(double);
   }
   MN_TRY(mn_mem_check(bytes, o->max_memory, "primal SGD (weights, batch, predictions)",
                       "use fewer features (rff:D) or a smaller --n / --n-test"));
@@ -417,17 +428,18 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
     res->eta_max = ep->eta_max;
     lambda = ep->lambda[0];
     if (ep->q) {
-      MN_TRY_GOTO(s, mn_eigenpro_kss(&lin, D, p.X, sq, ep->s, ep->idx, NULL, &XS, NULL), out);
       pe.ep = ep;
-      pe.XS = XS;
+      pe.U = malloc(D * ep->q * sizeof *pe.U);
       pe.G = malloc(D * c * sizeof *pe.G);
-      pe.GS = malloc(ep->s * c * sizeof *pe.GS);
-      pe.H = malloc(ep->s * c * sizeof *pe.H);
-      pe.ws = malloc(ep->q * c * sizeof *pe.ws);
-      if (!pe.G || !pe.GS || !pe.H || !pe.ws) {
+      pe.T = malloc(ep->q * c * sizeof *pe.T);
+      if (!pe.U || !pe.G || !pe.T) {
         s = mn_error_set(MN_ERR_NOMEM, "primal SGD: out of memory for EigenPro's correction");
         goto out;
       }
+      MN_TRY_GOTO(s, mn_eigenpro_kss(&lin, D, p.X, sq, ep->s, ep->idx, NULL, &XS, NULL), out);
+      ep_basis(D, ep, XS, pe.U);
+      free(XS);
+      XS = NULL;
     }
   } else {
     double beta = 0;
@@ -511,8 +523,8 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
   res->t_epoch = o->epochs % 2 ? times[o->epochs / 2]
                                : 0.5 * (times[o->epochs / 2 - 1] + times[o->epochs / 2]);
   res->gemm_flops = 4.0 * (double)n * (double)D * (double)c;
-  if (pe.ep) /* G_S and Phi_S^T H, once per batch */
-    res->gemm_flops += 4.0 * (double)((n + b - 1) / b) * (double)ep->s * (double)D * (double)c;
+  if (pe.ep) /* U^T G and U T, once per batch */
+    res->gemm_flops += 4.0 * (double)((n + b - 1) / b) * (double)ep->q * (double)D * (double)c;
   res->last = e;
   res->w_norm = e.norm;
   res->w_star_norm = p.wstar_norm;
@@ -532,10 +544,9 @@ out:
   free(perm);
   free(times);
   free(XS);
+  free(pe.U);
   free(pe.G);
-  free(pe.GS);
-  free(pe.H);
-  free(pe.ws);
+  free(pe.T);
   mn_eigenpro_destroy(&ep);
   return s;
 }

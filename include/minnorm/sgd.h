@@ -160,7 +160,7 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
  * formula with lambda_1.  EigenPro (ep.q > 0 or ep.auto_q): the step is
  * preconditioned, W -= (eta / b) P Phi_B^T R with P from the top q
  * eigenpairs of the linear kernel on a subsample of s rows
- * (mn_eigenpro_create on the features; Phi_S kept, s x D doubles), batch
+ * (mn_eigenpro_create on the features; U = Phi_S^T E kept, D x q), batch
  * and step EigenPro 2's with lambda_{q+1}, res->q, s, lambda_1, lambda_q1
  * as kernel SGD reports them; the limit is the same W_lim (P keeps the row
  * space).  From --w0 gaussian the predicted limit W_lim needs

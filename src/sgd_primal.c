@@ -91,6 +91,10 @@
 #include "minnorm/solver.h"
 #include "minnorm/sysinfo.h"
 
+/* EigenPro's batches are gathered in chunks of about this many bytes: in
+ * the last-level cache with room to spare (L2 is 2 MiB a core, L3 105 MiB
+ * shared, on the 2-core machine of scripts/bench/SGD_PRIMAL.md). */
+#define EP_CHUNK_BYTES ((size_t)16 << 20)
 #define POWER_MAXIT 100
 #define POWER_TOL 1e-6
 
@@ -249,6 +253,7 @@ typedef struct {
   double *U;             /* Phi_S^T E: D x q column-major                   */
   double *G;             /* Phi_B^T R, D x c column-major                   */
   double *T;             /* q x c                                           */
+  size_t chunk;          /* rows gathered at once (EP_CHUNK_BYTES of them)  */
 } primal_ep;
 
 /* U = Phi_S^T E from the gathered rows Phi_S (s x D row-major = D x s
@@ -259,39 +264,56 @@ static void ep_basis(size_t D, const mn_eigenpro *ep, const double *XS, double *
               XS, (int)D, ep->E, (int)ep->s, 0.0, U, (int)D);
 }
 
+/* EigenPro's step on the bb rows B: G = Phi_B^T (Phi_B W - Y_B) made in
+ * chunks of e->chunk rows (gathered into Bx, chunk x D, small enough to
+ * stay in cache for its second use — the batch itself, b D doubles, would
+ * not: one read of its rows from memory instead of three), then the
+ * correction.  R: chunk x c. */
+static void ep_step(primal *p, const size_t *B, size_t bb, double step, double *Bx, double *R,
+                    const primal_ep *e)
+{
+  const size_t D = p->D, c = p->c, q = e->ep->q;
+  for (size_t r0 = 0; r0 < bb; r0 += e->chunk) {
+    const size_t cb = bb - r0 < e->chunk ? bb - r0 : e->chunk;
+    for (size_t i = 0; i < cb; i++) memcpy(Bx + i * D, p->X + B[r0 + i] * D, D * sizeof *Bx);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)cb, (int)c, (int)D, 1.0, Bx,
+                (int)D, p->W, (int)D, 0.0, R, (int)cb);
+    for (size_t i = 0; i < cb; i++) R[i + (size_t)p->y[B[r0 + i]] * cb] -= 1.0;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)cb, 1.0, Bx,
+                (int)D, R, (int)cb, r0 ? 1.0 : 0.0, e->G, (int)D);
+  }
+  /* T = D U^T G (q x c). */
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)q, (int)c, (int)D, 1.0, e->U,
+                (int)D, e->G, (int)D, 0.0, e->T, (int)q);
+  for (size_t k = 0; k < c; k++)
+    for (size_t i = 0; i < q; i++) e->T[i + k * q] *= e->ep->D[i];
+  /* W <- W - (eta / b) (G - U T) = W - (eta / b) P Phi_B^T R. */
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)q, step, e->U,
+              (int)D, e->T, (int)q, 1.0, p->W, (int)D);
+  for (size_t k = 0; k < c; k++) cblas_daxpy((int)D, -step, e->G + k * D, 1, p->W + k * D, 1);
+}
+
 /* One epoch: a fresh permutation, then the batches in order.  e->ep NULL:
- * the plain step; else the plain step plus EigenPro's correction. */
+ * the plain step; else EigenPro's (ep_step). */
 static void epoch_run(primal *p, mn_rng *g, size_t b, double eta, size_t *perm, double *Bx,
                       double *R, const primal_ep *e)
 {
   const size_t n = p->n, D = p->D, c = p->c;
-  const double step = eta / (double)b;
   mn_rng_permutation(g, n, perm);
   for (size_t s0 = 0; s0 < n; s0 += b) {
     size_t bb = n - s0 < b ? n - s0 : b;
+    if (e->ep) {
+      ep_step(p, perm + s0, bb, eta / (double)b, Bx, R, e);
+      continue;
+    }
     for (size_t i = 0; i < bb; i++) memcpy(Bx + i * D, p->X + perm[s0 + i] * D, D * sizeof *Bx);
     /* R = Phi_B W - Y_B (bb x c). */
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)bb, (int)c, (int)D, 1.0, Bx,
                 (int)D, p->W, (int)D, 0.0, R, (int)bb);
     for (size_t i = 0; i < bb; i++) R[i + (size_t)p->y[perm[s0 + i]] * bb] -= 1.0;
-    if (!e->ep) {
-      /* W -= (eta / b) Phi_B^T R. */
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb,
-                  -eta / (double)b, Bx, (int)D, R, (int)bb, 1.0, p->W, (int)D);
-      continue;
-    }
-    const size_t q = e->ep->q;
-    /* G = Phi_B^T R (D x c); T = D U^T G (q x c). */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb, 1.0, Bx,
-                (int)D, R, (int)bb, 0.0, e->G, (int)D);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)q, (int)c, (int)D, 1.0, e->U,
-                (int)D, e->G, (int)D, 0.0, e->T, (int)q);
-    for (size_t k = 0; k < c; k++)
-      for (size_t i = 0; i < q; i++) e->T[i + k * q] *= e->ep->D[i];
-    /* W <- W - (eta / b) (G - U T) = W - (eta / b) P Phi_B^T R. */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)q, step, e->U,
-                (int)D, e->T, (int)q, 1.0, p->W, (int)D);
-    for (size_t k = 0; k < c; k++) cblas_daxpy((int)D, -step, e->G + k * D, 1, p->W + k * D, 1);
+    /* W -= (eta / b) Phi_B^T R. */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)c, (int)bb,
+                -eta / (double)b, Bx, (int)D, R, (int)bb, 1.0, p->W, (int)D);
   }
 }
 
@@ -462,8 +484,13 @@ mn_status mn_sgd_primal_run(const mn_sgd_opts *o, const mn_dataset *train,
   const double eta = res->eta;
   double t_power = mn_time_now() - t1;
   res->t_setup = mn_time_now() - t0;
-  Bx = malloc(b * D * sizeof *Bx);
-  R = malloc(b * c * sizeof *R);
+  if (pe.ep) {
+    pe.chunk = EP_CHUNK_BYTES / (D * sizeof(double));
+    pe.chunk = pe.chunk < 1 ? 1 : pe.chunk > b ? b : pe.chunk;
+  }
+  const size_t rows = pe.ep ? pe.chunk : b; /* of Bx and R */
+  Bx = malloc(rows * D * sizeof *Bx);
+  R = malloc(rows * c * sizeof *R);
   if (!Bx || !R) {
     s = mn_error_set(MN_ERR_NOMEM, "primal SGD: out of memory for a batch of %zu rows", b);
     goto out;

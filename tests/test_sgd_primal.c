@@ -508,6 +508,28 @@ static void test_eigenpro(void)
   mn_dataset_destroy(&tr);
 }
 
+/* D = 60000: EigenPro's batch of 40 rows is gathered in two chunks (16 MiB
+ * of rows at a time, src/sgd_primal.c): still the min-norm interpolant. */
+static void test_eigenpro_chunks(void)
+{
+  const size_t n = 40, D = 60000;
+  mn_dataset *tr = features(n, D, 11);
+  double *Wstar = malloc(D * C * sizeof *Wstar), *W = malloc(D * C * sizeof *W);
+  min_norm(tr, NULL, Wstar, NULL, NULL);
+  mn_sgd_opts o = primal_opts(60);
+  o.ep.q = 4;
+  o.ep.batch = n;
+  mn_sgd_result res;
+  TU_CHECK(mn_sgd_primal_run(&o, tr, NULL, NULL, W, NULL, &res) == MN_OK, "run: %s",
+           mn_error_message());
+  const double rel = tu_reldiff(D * C, W, Wstar);
+  printf("\n  D = %zu, b = %zu, q = 4: ||W - W*|| / ||W*|| = %.2e", D, res.batch, rel);
+  TU_CHECK(rel < 1e-9, "||W - W*|| / ||W*|| = %g", rel);
+  free(Wstar);
+  free(W);
+  mn_dataset_destroy(&tr);
+}
+
 static void test_bad(void)
 {
   mn_dataset *tr = features(10, 30, 1), *te = features(3, 29, 2), *empty = NULL;
@@ -563,6 +585,7 @@ int main(void)
                                   {"D < n: least squares", test_least_squares},
                                   {"step and batch", test_step},
                                   {"EigenPro: fewer epochs, the same limits", test_eigenpro},
+                                  {"EigenPro: a batch in chunks", test_eigenpro_chunks},
                                   {"bad options", test_bad},
                                   {NULL, NULL}};
   static const tu_suite suites[] = {{"sgd primal", tests}, {NULL, NULL}};

@@ -91,10 +91,11 @@
 #include "minnorm/solver.h"
 #include "minnorm/sysinfo.h"
 
-/* EigenPro's batches are gathered in chunks of about this many bytes: in
- * the last-level cache with room to spare (L2 is 2 MiB a core, L3 105 MiB
- * shared, on the 2-core machine of scripts/bench/SGD_PRIMAL.md). */
-#define EP_CHUNK_BYTES ((size_t)16 << 20)
+/* EigenPro's batches are gathered in chunks of about this many bytes, so
+ * that a chunk is still in cache (L2 2 MiB a core, L3 105 MiB shared on the
+ * 2-core machine of scripts/bench/SGD_PRIMAL.md) for its second GEMM; 4 MiB
+ * measured as good as 16 and better than 1 there (noisy, shared machine). */
+#define EP_CHUNK_BYTES ((size_t)4 << 20)
 #define POWER_MAXIT 100
 #define POWER_TOL 1e-6
 

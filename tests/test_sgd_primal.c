@@ -508,8 +508,9 @@ static void test_eigenpro(void)
   mn_dataset_destroy(&tr);
 }
 
-/* D = 60000: EigenPro's batch of 40 rows is gathered in two chunks (16 MiB
- * of rows at a time, src/sgd_primal.c): still the min-norm interpolant. */
+/* D = 60000: EigenPro's batch of 40 rows is gathered in chunks (4 MiB of
+ * rows at a time, src/sgd_primal.c: five of 8 rows): still the min-norm
+ * interpolant. */
 static void test_eigenpro_chunks(void)
 {
   const size_t n = 40, D = 60000;

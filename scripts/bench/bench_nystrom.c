@@ -1,12 +1,13 @@
 /* minnorm-bench-nystrom — plain CG against Nystrom-preconditioned PCG on
  * K alpha = Y for real MNIST (Gaussian kernel, sigma 5, pixels in [0, 1]).
  *
- *   minnorm-bench-nystrom DIR [N [CONFIGS [NTEST [TOL]]]]
+ *   minnorm-bench-nystrom DIR [N [CONFIGS [NTEST [TOL [SKIPCG]]]]]
  *     N        training rows (default 10000)
  *     CONFIGS  comma-separated s:q pairs for the Nystrom runs (default
  *              "2000:50,2000:160,2000:400,4000:160")
  *     NTEST    test rows for the prediction check (default 10000; 0 skips)
  *     TOL      the runs stop at this relative residual (default 1e-6)
+ *     SKIPCG   1: no plain CG run (its passes are then not compared)
  *
  * One stored K (mn_gram_build, mirror = 1, 8 n^2 bytes): LAPACK
  * dpotrf/dpotrs give alpha* in place, then K is built again and every run
@@ -82,7 +83,7 @@ static int die(const char *what)
 int main(int argc, char **argv)
 {
   if (argc < 2) {
-    fprintf(stderr, "usage: minnorm-bench-nystrom DIR [N [s:q,... [NTEST [TOL]]]]\n");
+    fprintf(stderr, "usage: minnorm-bench-nystrom DIR [N [s:q,... [NTEST [TOL [SKIPCG]]]]]\n");
     return 2;
   }
   const char *dir = argv[1];
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
            argc > 3 ? argv[3] : "2000:50,2000:160,2000:400,4000:160");
   const size_t ntest = argc > 4 ? (size_t)atol(argv[4]) : 10000;
   const double tol = argc > 5 ? atof(argv[5]) : 1e-6;
+  const int skip_cg = argc > 6 && atoi(argv[6]) == 1;
   const size_t c = 10;
 
   mn_dataset *tr = NULL, *te = NULL;
@@ -165,6 +167,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "minnorm-bench-nystrom: bad config '%s'\n", tok);
         return 2;
       }
+    }
+    if (plain && skip_cg) {
+      tok = strtok_r(rest, ",", &rest);
+      if (!tok) break;
+      continue;
     }
     mn_precond *M = NULL;
     double lhat[1024];

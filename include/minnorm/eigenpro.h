@@ -71,7 +71,8 @@ typedef struct {
   size_t *idx;       /* the s subsample rows (sorted ascending)             */
   double *E;         /* s x q column-major: v_i / sqrt(s)                   */
   double *D;         /* q: (1 - lambda_{q+1}/lambda_i) / lambda_i           */
-  double *lambda;    /* q + 1 eigenvalues of K_SS / s, descending           */
+  double *lambda;    /* q + 1 eigenvalues of K_SS / s, descending (auto_q:
+                        all min(s / 5, 160) + 1 it computed)                */
   double beta;       /* max_i k(x_i, x_i) over the training rows            */
   size_t batch;      /* chosen b                                            */
   size_t batch_critical; /* beta / lambda_{q+1} (rounded down, >= 1)        */

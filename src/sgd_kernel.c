@@ -53,8 +53,8 @@ typedef struct {
   double fstar2;             /* ||f*||_H^2 = trace(alpha*^T K alpha*)        */
   double alpha_star_fro;
   /* kernel SGD */
-  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf;
-  double *g, *KSB, *GS, *H, *ws;
+  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *KSB, *GSf;
+  double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */
   mn_eigenpro *ep;
@@ -254,14 +254,22 @@ static void sgd_step(sgd_job *j, size_t b, const size_t *B)
   const size_t s = ep->q ? ep->s : 0;
   if (!j->Kf) gather_batch(j, b, B);
   memset(j->gf, 0, b * c * sizeof *j->gf);
-  size_t t = 0; /* next S position */
+  size_t t0 = 0; /* first S position in this chunk */
   for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
     const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
     rows_chunk(j, j0, nc, b, B, j->T);
     cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, j->T,
                 (int)nc, j->af + j0, (int)n, 1.0f, j->gf, (int)b);
-    for (; t < s && ep->idx[t] < j0 + nc; t++)
-      for (size_t r = 0; r < b; r++) j->KSB[t + r * s] = j->T[ep->idx[t] - j0 + r * nc];
+    size_t t1 = t0;
+    while (t1 < s && ep->idx[t1] < j0 + nc) t1++;
+    /* K(X_S, X_B): the chunk's rows in S, column by column (both sides
+     * then stream) */
+    for (size_t r = 0; r < b; r++) {
+      const float *tc = j->T + r * nc - j0;
+      float *kc = j->KSB + r * s;
+      for (size_t t = t0; t < t1; t++) kc[t] = tc[ep->idx[t]];
+    }
+    t0 = t1;
   }
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++)
@@ -270,8 +278,11 @@ static void sgd_step(sgd_job *j, size_t b, const size_t *B)
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) j->alpha[B[r] + k * n] -= step * j->g[r + k * b];
   if (s) {
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s, (int)c, (int)b, 1.0, j->KSB,
-                (int)s, j->g, (int)b, 0.0, j->GS, (int)s);
+    /* G_S = K(X_S, X_B) g in single precision, like g itself */
+    for (size_t i = 0; i < b * c; i++) j->gf[i] = (float)j->g[i];
+    cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s, (int)c, (int)b, 1.0f, j->KSB,
+                (int)s, j->gf, (int)b, 0.0f, j->GSf, (int)s);
+    for (size_t i = 0; i < s * c; i++) j->GS[i] = (double)j->GSf[i];
     mn_eigenpro_project(ep, c, j->GS, j->H, j->ws);
     for (size_t k = 0; k < c; k++)
       for (size_t u = 0; u < s; u++) j->alpha[ep->idx[u] + k * n] += step * j->H[u + k * s];
@@ -315,13 +326,14 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
   j->epoch_times = dalloc(o->epochs);
   if (s) {
-    j->KSB = dalloc(s * bmax);
+    j->KSB = falloc(s * bmax);
+    j->GSf = falloc(s * c);
     j->GS = dalloc(s * c);
     j->H = dalloc(s * c);
     j->ws = dalloc(ep->q * c);
   }
   if (!j->xf || !j->sqf || !j->af || !j->T || !j->Xb || !j->sqb || !j->gf || !j->g ||
-      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GS || !j->H || !j->ws)))
+      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
     return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
   for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
   for (size_t i = 0; i < n; i++) {
@@ -456,7 +468,7 @@ static void job_free(sgd_job *j)
   mn_eigenpro_destroy(&j->ep);
   free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
   free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
-  free(j->sqb); free(j->gf); free(j->g); free(j->KSB); free(j->GS); free(j->H); free(j->ws);
+  free(j->sqb); free(j->gf); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
   free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times);
 }
 
@@ -473,7 +485,7 @@ static mn_status plan(sgd_job *j)
     const size_t bmax = o->ep.batch_max ? o->ep.batch_max : (n < 2048 ? n : 2048);
     const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
     base += (n * d + n * c + n) * sizeof(float) + (size_t)SGD_CHUNK * bmax * sizeof(float) +
-            (s * bmax + s * s) * sizeof(double);
+            s * bmax * sizeof(float) + s * s * sizeof(double);
     stored = n * n * sizeof(float);
   } else {
     const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);

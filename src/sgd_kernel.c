@@ -34,7 +34,7 @@
 #include "kernel_internal.h"
 
 /* Training rows per chunk of K(X_B, X). */
-#define SGD_CHUNK 2048
+#define SGD_CHUNK 4096
 
 typedef struct {
   const mn_sgd_opts *o;
@@ -410,7 +410,7 @@ static mn_status run_pcg(sgd_job *j)
   res->q = q;
   if (q) {
     mn_eigenpro_opts eo = o->ep;
-    eo.s = eo.s ? eo.s : (n < 4000 ? n : 4000);
+    eo.s = eo.s ? eo.s : (n < 2000 ? n : 2000);
     if (q >= eo.s)
       return mn_error_set(MN_ERR_ARG, "--eigenpro %zu must be smaller than --eigenpro-m %zu", q,
                           eo.s);
@@ -488,7 +488,7 @@ static mn_status plan(sgd_job *j)
             s * bmax * sizeof(float) + s * s * sizeof(double);
     stored = n * n * sizeof(float);
   } else {
-    const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
+    const size_t s = o->ep.s ? o->ep.s : (n < 2000 ? n : 2000);
     base += (4 * n * c + n * (o->ep.q + s)) * sizeof(double) + s * s * sizeof(double);
     stored = n * n * sizeof(double);
   }

@@ -31,7 +31,6 @@
 #include "minnorm/rng.h"
 #include "minnorm/sgd.h"
 #include "minnorm/sysinfo.h"
-#include "kernel_internal.h"
 
 /* Training rows per chunk of K(X_B, X). */
 #define SGD_CHUNK 4096
@@ -194,23 +193,7 @@ static void rows_chunk(sgd_job *j, size_t j0, size_t nc, size_t b, const size_t 
       memcpy(T + r * nc, j->Kf + B[r] * j->n + j0, nc * sizeof *T);
     return;
   }
-  const int inner = k->kind == MN_KERNEL_LINEAR || k->kind == MN_KERNEL_POLYNORM;
-  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nc, (int)b, (int)j->d,
-              inner ? 1.0f : -2.0f, j->xf + j0 * j->d, (int)j->d, j->Xb, (int)j->d, 0.0f, T,
-              (int)nc);
-  switch (k->kind) {
-  case MN_KERNEL_GAUSSIAN:
-    mn_kvf_gaussian(nc, b, j->sqf + j0, j->sqb, (float)mn_kernel_gamma(k), T, nc);
-    break;
-  case MN_KERNEL_LAPLACIAN:
-    mn_kvf_laplacian(nc, b, j->sqf + j0, j->sqb, (float)k->sigma, T, nc);
-    break;
-  case MN_KERNEL_POLYNORM:
-    mn_kvf_polynorm(nc, b, j->sqf + j0, j->sqb, k->power, T, nc);
-    break;
-  case MN_KERNEL_LINEAR:
-    break;
-  }
+  mn_kernel_block_single(k, j->d, nc, j->xf + j0 * j->d, j->sqf + j0, b, j->Xb, j->sqb, T, nc);
 }
 
 static void gather_batch(sgd_job *j, size_t b, const size_t *B)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include <pthread.h>
 #include "minnorm/iter.h"
 #include "minnorm/model.h"
 #include "minnorm/op.h"
@@ -32,8 +33,9 @@
 #include "minnorm/sgd.h"
 #include "minnorm/sysinfo.h"
 
-/* Training rows per chunk of K(X_B, X). */
+/* Training rows per chunk of K(X_B, X); most threads sharing a step. */
 #define SGD_CHUNK 4096
+#define SGD_MAX_THREADS 8
 
 typedef struct {
   const mn_sgd_opts *o;
@@ -52,7 +54,8 @@ typedef struct {
   double fstar2;             /* ||f*||_H^2 = trace(alpha*^T K alpha*)        */
   double alpha_star_fro;
   /* kernel SGD */
-  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *KSB, *GSf;
+  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *gfp, *KSB, *GSf;
+  size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
   double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */
@@ -229,34 +232,84 @@ static void build_stored(sgd_job *j, size_t bmax)
   j->Kf = Kf;
 }
 
-/* One step on the b rows B. */
-static void sgd_step(sgd_job *j, size_t b, const size_t *B)
+/* One thread's share of a step: the chunks k = t, t + T, ... of K(X_B, X):
+ * their rows into its own tile, their part of g into its own partial sum,
+ * their rows in S into K(X_S, X_B) (disjoint rows for each thread). */
+typedef struct {
+  sgd_job *j;
+  size_t b, t, T;
+  const size_t *B;
+  float *tile, *gf;
+} chunk_job;
+
+/* The first position t with idx[t] >= v (idx ascending). */
+static size_t s_lower(const size_t *idx, size_t s, size_t v)
 {
-  const size_t n = j->n, c = j->c;
+  size_t lo = 0, hi = s;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (idx[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static void *chunk_worker(void *arg)
+{
+  chunk_job *w = arg;
+  sgd_job *j = w->j;
+  const size_t n = j->n, c = j->c, b = w->b;
   const mn_eigenpro *ep = j->ep;
   const size_t s = ep->q ? ep->s : 0;
-  if (!j->Kf) gather_batch(j, b, B);
-  memset(j->gf, 0, b * c * sizeof *j->gf);
-  size_t t0 = 0; /* first S position in this chunk */
-  for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
+  memset(w->gf, 0, b * c * sizeof *w->gf);
+  for (size_t j0 = w->t * SGD_CHUNK; j0 < n; j0 += w->T * SGD_CHUNK) {
     const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
-    rows_chunk(j, j0, nc, b, B, j->T);
-    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, j->T,
-                (int)nc, j->af + j0, (int)n, 1.0f, j->gf, (int)b);
-    size_t t1 = t0;
-    while (t1 < s && ep->idx[t1] < j0 + nc) t1++;
+    rows_chunk(j, j0, nc, b, w->B, w->tile);
+    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, w->tile,
+                (int)nc, j->af + j0, (int)n, 1.0f, w->gf, (int)b);
+    if (!s) continue;
     /* K(X_S, X_B): the chunk's rows in S, column by column (both sides
      * then stream) */
+    const size_t t0 = s_lower(ep->idx, s, j0), t1 = s_lower(ep->idx, s, j0 + nc);
     for (size_t r = 0; r < b; r++) {
-      const float *tc = j->T + r * nc - j0;
+      const float *tc = w->tile + r * nc - j0;
       float *kc = j->KSB + r * s;
       for (size_t t = t0; t < t1; t++) kc[t] = tc[ep->idx[t]];
     }
-    t0 = t1;
   }
+  return NULL;
+}
+
+/* One step on the b rows B.  The chunks run on j->nthreads threads, each
+ * with one BLAS thread (set by the caller), so that the kernel map and the
+ * gathers run on every core too; the partial sums of g are added in thread
+ * order, so the bits depend on the thread count only. */
+static void sgd_step(sgd_job *j, size_t b, const size_t *B)
+{
+  const size_t n = j->n, c = j->c, T = j->nthreads;
+  const mn_eigenpro *ep = j->ep;
+  const size_t s = ep->q ? ep->s : 0;
+  if (!j->Kf) gather_batch(j, b, B);
+  chunk_job jobs[SGD_MAX_THREADS];
+  pthread_t tid[SGD_MAX_THREADS];
+  for (size_t t = 0; t < T; t++) {
+    chunk_job w = {j, b, t, T, B, j->T + t * (size_t)SGD_CHUNK * j->bmax,
+                   j->gfp + t * j->bmax * c};
+    jobs[t] = w;
+  }
+  size_t started = 1;
+  for (size_t t = 1; t < T; t++, started++)
+    if (pthread_create(&tid[t], NULL, chunk_worker, &jobs[t])) break;
+  /* shares whose thread could not start run here, in turn */
+  for (size_t t = 0; t < T; t++)
+    if (t == 0 || t >= started) chunk_worker(&jobs[t]);
+  for (size_t t = 1; t < started; t++) pthread_join(tid[t], NULL);
   for (size_t k = 0; k < c; k++)
-    for (size_t r = 0; r < b; r++)
-      j->g[r + k * b] = (double)j->gf[r + k * b] - j->Y[B[r] + k * n];
+    for (size_t r = 0; r < b; r++) {
+      float f = 0;
+      for (size_t t = 0; t < T; t++) f += jobs[t].gf[r + k * b];
+      j->g[r + k * b] = (double)f - j->Y[B[r] + k * n];
+    }
   const double step = ep->eta / (double)b;
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) j->alpha[B[r] + k * n] -= step * j->g[r + k * b];
@@ -300,7 +353,16 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->xf = falloc(n * d);
   j->sqf = falloc(n);
   j->af = falloc(n * c);
-  j->T = falloc((size_t)SGD_CHUNK * bmax);
+  {
+    const int bt = openblas_get_num_threads();
+    const size_t chunks = (n + SGD_CHUNK - 1) / SGD_CHUNK;
+    size_t T = bt < 1 ? 1 : bt > SGD_MAX_THREADS ? SGD_MAX_THREADS : (size_t)bt;
+    j->nthreads = T < chunks ? T : chunks;
+    if (!j->nthreads) j->nthreads = 1;
+  }
+  j->bmax = bmax;
+  j->T = falloc(j->nthreads * (size_t)SGD_CHUNK * bmax);
+  j->gfp = falloc(j->nthreads * bmax * c);
   j->Xb = falloc(bmax * d);
   j->sqb = falloc(bmax);
   j->gf = falloc(bmax * c);
@@ -315,7 +377,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
     j->H = dalloc(s * c);
     j->ws = dalloc(ep->q * c);
   }
-  if (!j->xf || !j->sqf || !j->af || !j->T || !j->Xb || !j->sqb || !j->gf || !j->g ||
+  if (!j->xf || !j->sqf || !j->af || !j->T || !j->gfp || !j->Xb || !j->sqb || !j->gf || !j->g ||
       !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
     return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
   for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
@@ -341,12 +403,15 @@ static mn_status run_kernel_sgd(sgd_job *j)
   for (size_t ep_i = 1; ep_i <= o->epochs; ep_i++) {
     const double te = mn_time_now();
     mn_rng_permutation(&rng, n, j->perm);
+    const int blas = openblas_get_num_threads();
+    if (j->nthreads > 1) openblas_set_num_threads(1);
     for (size_t i0 = 0; i0 < n; i0 += bmax) {
       const size_t b = i0 + bmax <= n ? bmax : n - i0;
       memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
       sgd_step(j, b, j->batch);
       mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
     }
+    if (j->nthreads > 1) openblas_set_num_threads(blas);
     const double dt = mn_time_now() - te;
     j->epoch_times[j->n_epoch_times++] = dt;
     t_train += dt;
@@ -451,7 +516,7 @@ static void job_free(sgd_job *j)
   mn_eigenpro_destroy(&j->ep);
   free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
   free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
-  free(j->sqb); free(j->gf); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
+  free(j->sqb); free(j->gf); free(j->gfp); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
   free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times);
 }
 
@@ -467,7 +532,7 @@ static mn_status plan(sgd_job *j)
   if (o->method == MN_SGD_KERNEL) {
     const size_t bmax = o->ep.batch_max ? o->ep.batch_max : (n < 2048 ? n : 2048);
     const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
-    base += (n * d + n * c + n) * sizeof(float) + (size_t)SGD_CHUNK * bmax * sizeof(float) +
+    base += (n * d + n * c + n) * sizeof(float) + SGD_MAX_THREADS * (size_t)SGD_CHUNK * bmax * sizeof(float) +
             s * bmax * sizeof(float) + s * s * sizeof(double);
     stored = n * n * sizeof(float);
   } else {

@@ -209,11 +209,15 @@ static void gather_batch(sgd_job *j, size_t b, const size_t *B)
 }
 
 /* The stored single-precision K, built with the same chunks (columns in
- * blocks of bmax). */
+ * blocks of bmax) and, when the steps run one BLAS thread per chunk, with
+ * one BLAS thread too: stored and recomputed rows then have the same bits
+ * (OpenBLAS's sgemm may round differently on another thread count). */
 static void build_stored(sgd_job *j, size_t bmax)
 {
   const size_t n = j->n;
   float *Kf = j->Kf;
+  const int blas = openblas_get_num_threads();
+  if (j->nthreads > 1) openblas_set_num_threads(1);
   j->Kf = NULL; /* rows_chunk computes from the data while building */
   mn_progress_begin(j->o->progress, "sgd: kernel (single)", (double)n);
   for (size_t c0 = 0; c0 < n; c0 += bmax) {
@@ -229,6 +233,7 @@ static void build_stored(sgd_job *j, size_t bmax)
     mn_progress_update(j->o->progress, (double)(c0 + b));
   }
   mn_progress_end(j->o->progress);
+  if (j->nthreads > 1) openblas_set_num_threads(blas);
   j->Kf = Kf;
 }
 

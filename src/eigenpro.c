@@ -20,9 +20,14 @@
 #include "minnorm/rng.h"
 #include "minnorm/sysinfo.h"
 
-/* EigenPro 2 bounds q by the subsample (q <= s / 5, so that the estimated
- * eigenvalues are still accurate) and, in its published code, by a fixed
- * cap; minnorm uses 160, the q of the published MNIST runs. */
+/* auto_q's caps, minnorm's choice: q <= s / 5 (the top eigenvalues of
+ * K_SS / s estimate those of K / n well only while q is a small fraction of
+ * s) and q <= 160 (minnorm sgd's default --eigenpro; the set-up stays
+ * O(s^2 q)).  The criterion itself is EigenPro 2's: the largest q whose
+ * critical batch fits the batch limit.  (EigenPro 2's published PyTorch
+ * code differs in its details: it caps q at min(s - 1, 1000), floors it at
+ * 5, uses max(s / 5, the GPU's batch) as the limit and damps the
+ * eigenvalue ratio by an exponent 0.95; minnorm keeps the plain form.) */
 #define AUTO_Q_CAP 160
 
 mn_eigenpro_opts mn_eigenpro_opts_default(void)

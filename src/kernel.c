@@ -141,3 +141,25 @@ void mn_kernel_block(const mn_kernel *k, size_t d, size_t m, const double *A,
   for (size_t g = lo; g < hi; g++)
     C[(g - i0) + (g - j0) * ldc] = mn_kernel_diag(k, sqa[g - i0]) + lambda;
 }
+
+void mn_kernel_block_single(const mn_kernel *k, size_t d, size_t m, const float *A,
+                            const float *sqa, size_t nb, const float *B, const float *sqb,
+                            float *C, size_t ldc)
+{
+  const int inner = k->kind == MN_KERNEL_LINEAR || k->kind == MN_KERNEL_POLYNORM;
+  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)nb, (int)d,
+              inner ? 1.0f : -2.0f, A, (int)d, B, (int)d, 0.0f, C, (int)ldc);
+  switch (k->kind) {
+  case MN_KERNEL_GAUSSIAN:
+    mn_kvf_gaussian(m, nb, sqa, sqb, (float)mn_kernel_gamma(k), C, ldc);
+    break;
+  case MN_KERNEL_LAPLACIAN:
+    mn_kvf_laplacian(m, nb, sqa, sqb, (float)k->sigma, C, ldc);
+    break;
+  case MN_KERNEL_POLYNORM:
+    mn_kvf_polynorm(m, nb, sqa, sqb, k->power, C, ldc);
+    break;
+  case MN_KERNEL_LINEAR:
+    break;
+  }
+}

@@ -16,102 +16,57 @@
 #define MN_CLONES
 #endif
 
-MN_CLONES
-void mn_kv_gaussian(size_t m, size_t nb, const double *restrict sqa, const double *restrict sqb,
-                    double gamma, double *restrict C, size_t ldc)
-{
-  for (size_t j = 0; j < nb; j++) {
-    double *c = C + j * ldc;
-    const double sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      double d2 = sqa[i] + sj + c[i];
-      d2 = d2 > 0.0 ? d2 : 0.0;
-      c[i] = exp(-gamma * d2);
-    }
+/* The three maps, written once for double (mn_kv_*) and once more by the
+ * same text for float (mn_kvf_*, minnorm sgd's kernel rows). */
+#define MN_KV_MAPS(T, SFX, EXP, SQRT)                                                        \
+  MN_CLONES                                                                                  \
+  void mn_kv##SFX##_gaussian(size_t m, size_t nb, const T *restrict sqa,                     \
+                             const T *restrict sqb, T gamma, T *restrict C, size_t ldc)      \
+  {                                                                                          \
+    for (size_t j = 0; j < nb; j++) {                                                        \
+      T *c = C + j * ldc;                                                                    \
+      const T sj = sqb[j];                                                                   \
+      for (size_t i = 0; i < m; i++) {                                                       \
+        T d2 = sqa[i] + sj + c[i];                                                           \
+        d2 = d2 > (T)0 ? d2 : (T)0;                                                          \
+        c[i] = EXP(-gamma * d2);                                                             \
+      }                                                                                      \
+    }                                                                                        \
+  }                                                                                          \
+                                                                                             \
+  MN_CLONES                                                                                  \
+  void mn_kv##SFX##_laplacian(size_t m, size_t nb, const T *restrict sqa,                    \
+                              const T *restrict sqb, T sigma, T *restrict C, size_t ldc)     \
+  {                                                                                          \
+    const T inv = (T)1 / sigma;                                                              \
+    for (size_t j = 0; j < nb; j++) {                                                        \
+      T *c = C + j * ldc;                                                                    \
+      const T sj = sqb[j];                                                                   \
+      for (size_t i = 0; i < m; i++) {                                                       \
+        T d2 = sqa[i] + sj + c[i];                                                           \
+        d2 = d2 > (T)0 ? d2 : (T)0;                                                          \
+        c[i] = EXP(-SQRT(d2) * inv);                                                         \
+      }                                                                                      \
+    }                                                                                        \
+  }                                                                                          \
+                                                                                             \
+  MN_CLONES                                                                                  \
+  void mn_kv##SFX##_polynorm(size_t m, size_t nb, const T *restrict sqa,                     \
+                             const T *restrict sqb, int p, T *restrict C, size_t ldc)        \
+  {                                                                                          \
+    for (size_t j = 0; j < nb; j++) {                                                        \
+      T *c = C + j * ldc;                                                                    \
+      const T sj = sqb[j];                                                                   \
+      for (size_t i = 0; i < m; i++) {                                                       \
+        T prod = sqa[i] * sj;                                                                \
+        T t = prod > (T)0 ? c[i] / SQRT(prod) : (T)0;                                        \
+        t = t > (T)1 ? (T)1 : (t < (T)-1 ? (T)-1 : t);                                       \
+        T r = t;                                                                             \
+        for (int k = 1; k < p; k++) r *= t;                                                  \
+        c[i] = r;                                                                            \
+      }                                                                                      \
+    }                                                                                        \
   }
-}
 
-MN_CLONES
-void mn_kv_laplacian(size_t m, size_t nb, const double *restrict sqa, const double *restrict sqb,
-                     double sigma, double *restrict C, size_t ldc)
-{
-  const double inv = 1.0 / sigma;
-  for (size_t j = 0; j < nb; j++) {
-    double *c = C + j * ldc;
-    const double sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      double d2 = sqa[i] + sj + c[i];
-      d2 = d2 > 0.0 ? d2 : 0.0;
-      c[i] = exp(-sqrt(d2) * inv);
-    }
-  }
-}
-
-MN_CLONES
-void mn_kv_polynorm(size_t m, size_t nb, const double *restrict sqa, const double *restrict sqb,
-                    int p, double *restrict C, size_t ldc)
-{
-  for (size_t j = 0; j < nb; j++) {
-    double *c = C + j * ldc;
-    const double sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      double prod = sqa[i] * sj;
-      double t = prod > 0.0 ? c[i] / sqrt(prod) : 0.0;
-      t = t > 1.0 ? 1.0 : (t < -1.0 ? -1.0 : t);
-      double r = t;
-      for (int k = 1; k < p; k++) r *= t;
-      c[i] = r;
-    }
-  }
-}
-
-/* ---- single precision (minnorm sgd's kernel rows) ----------------------- */
-
-MN_CLONES
-void mn_kvf_gaussian(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
-                     float gamma, float *restrict C, size_t ldc)
-{
-  for (size_t j = 0; j < nb; j++) {
-    float *c = C + j * ldc;
-    const float sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      float d2 = sqa[i] + sj + c[i];
-      d2 = d2 > 0.0f ? d2 : 0.0f;
-      c[i] = expf(-gamma * d2);
-    }
-  }
-}
-
-MN_CLONES
-void mn_kvf_laplacian(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
-                      float sigma, float *restrict C, size_t ldc)
-{
-  const float inv = 1.0f / sigma;
-  for (size_t j = 0; j < nb; j++) {
-    float *c = C + j * ldc;
-    const float sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      float d2 = sqa[i] + sj + c[i];
-      d2 = d2 > 0.0f ? d2 : 0.0f;
-      c[i] = expf(-sqrtf(d2) * inv);
-    }
-  }
-}
-
-MN_CLONES
-void mn_kvf_polynorm(size_t m, size_t nb, const float *restrict sqa, const float *restrict sqb,
-                     int p, float *restrict C, size_t ldc)
-{
-  for (size_t j = 0; j < nb; j++) {
-    float *c = C + j * ldc;
-    const float sj = sqb[j];
-    for (size_t i = 0; i < m; i++) {
-      float prod = sqa[i] * sj;
-      float t = prod > 0.0f ? c[i] / sqrtf(prod) : 0.0f;
-      t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-      float r = t;
-      for (int k = 1; k < p; k++) r *= t;
-      c[i] = r;
-    }
-  }
-}
+MN_KV_MAPS(double, , exp, sqrt)
+MN_KV_MAPS(float, f, expf, sqrtf)

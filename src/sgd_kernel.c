@@ -25,16 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include <pthread.h>
 #include "minnorm/iter.h"
 #include "minnorm/model.h"
 #include "minnorm/op.h"
 #include "minnorm/rng.h"
 #include "minnorm/sgd.h"
 #include "minnorm/sysinfo.h"
-#include "kernel_internal.h"
 
-/* Training rows per chunk of K(X_B, X). */
-#define SGD_CHUNK 2048
+/* Training rows per chunk of K(X_B, X); most threads sharing a step. */
+#define SGD_CHUNK 4096
+#define SGD_MAX_THREADS 8
 
 typedef struct {
   const mn_sgd_opts *o;
@@ -53,8 +54,9 @@ typedef struct {
   double fstar2;             /* ||f*||_H^2 = trace(alpha*^T K alpha*)        */
   double alpha_star_fro;
   /* kernel SGD */
-  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf;
-  double *g, *KSB, *GS, *H, *ws;
+  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *gfp, *KSB, *GSf;
+  size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
+  double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */
   mn_eigenpro *ep;
@@ -194,23 +196,7 @@ static void rows_chunk(sgd_job *j, size_t j0, size_t nc, size_t b, const size_t 
       memcpy(T + r * nc, j->Kf + B[r] * j->n + j0, nc * sizeof *T);
     return;
   }
-  const int inner = k->kind == MN_KERNEL_LINEAR || k->kind == MN_KERNEL_POLYNORM;
-  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nc, (int)b, (int)j->d,
-              inner ? 1.0f : -2.0f, j->xf + j0 * j->d, (int)j->d, j->Xb, (int)j->d, 0.0f, T,
-              (int)nc);
-  switch (k->kind) {
-  case MN_KERNEL_GAUSSIAN:
-    mn_kvf_gaussian(nc, b, j->sqf + j0, j->sqb, (float)mn_kernel_gamma(k), T, nc);
-    break;
-  case MN_KERNEL_LAPLACIAN:
-    mn_kvf_laplacian(nc, b, j->sqf + j0, j->sqb, (float)k->sigma, T, nc);
-    break;
-  case MN_KERNEL_POLYNORM:
-    mn_kvf_polynorm(nc, b, j->sqf + j0, j->sqb, k->power, T, nc);
-    break;
-  case MN_KERNEL_LINEAR:
-    break;
-  }
+  mn_kernel_block_single(k, j->d, nc, j->xf + j0 * j->d, j->sqf + j0, b, j->Xb, j->sqb, T, nc);
 }
 
 static void gather_batch(sgd_job *j, size_t b, const size_t *B)
@@ -223,11 +209,15 @@ static void gather_batch(sgd_job *j, size_t b, const size_t *B)
 }
 
 /* The stored single-precision K, built with the same chunks (columns in
- * blocks of bmax). */
+ * blocks of bmax) and, when the steps run one BLAS thread per chunk, with
+ * one BLAS thread too: stored and recomputed rows then have the same bits
+ * (OpenBLAS's sgemm may round differently on another thread count). */
 static void build_stored(sgd_job *j, size_t bmax)
 {
   const size_t n = j->n;
   float *Kf = j->Kf;
+  const int blas = openblas_get_num_threads();
+  if (j->nthreads > 1) openblas_set_num_threads(1);
   j->Kf = NULL; /* rows_chunk computes from the data while building */
   mn_progress_begin(j->o->progress, "sgd: kernel (single)", (double)n);
   for (size_t c0 = 0; c0 < n; c0 += bmax) {
@@ -243,35 +233,97 @@ static void build_stored(sgd_job *j, size_t bmax)
     mn_progress_update(j->o->progress, (double)(c0 + b));
   }
   mn_progress_end(j->o->progress);
+  if (j->nthreads > 1) openblas_set_num_threads(blas);
   j->Kf = Kf;
 }
 
-/* One step on the b rows B. */
+/* One thread's share of a step: the chunks k = t, t + T, ... of K(X_B, X):
+ * their rows into its own tile, their part of g into its own partial sum,
+ * their rows in S into K(X_S, X_B) (disjoint rows for each thread). */
+typedef struct {
+  sgd_job *j;
+  size_t b, t, T;
+  const size_t *B;
+  float *tile, *gf;
+} chunk_job;
+
+/* The first position t with idx[t] >= v (idx ascending). */
+static size_t s_lower(const size_t *idx, size_t s, size_t v)
+{
+  size_t lo = 0, hi = s;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (idx[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static void *chunk_worker(void *arg)
+{
+  chunk_job *w = arg;
+  sgd_job *j = w->j;
+  const size_t n = j->n, c = j->c, b = w->b;
+  const mn_eigenpro *ep = j->ep;
+  const size_t s = ep->q ? ep->s : 0;
+  memset(w->gf, 0, b * c * sizeof *w->gf);
+  for (size_t j0 = w->t * SGD_CHUNK; j0 < n; j0 += w->T * SGD_CHUNK) {
+    const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
+    rows_chunk(j, j0, nc, b, w->B, w->tile);
+    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, w->tile,
+                (int)nc, j->af + j0, (int)n, 1.0f, w->gf, (int)b);
+    if (!s) continue;
+    /* K(X_S, X_B): the chunk's rows in S, column by column (both sides
+     * then stream) */
+    const size_t t0 = s_lower(ep->idx, s, j0), t1 = s_lower(ep->idx, s, j0 + nc);
+    for (size_t r = 0; r < b; r++) {
+      const float *tc = w->tile + r * nc - j0;
+      float *kc = j->KSB + r * s;
+      for (size_t t = t0; t < t1; t++) kc[t] = tc[ep->idx[t]];
+    }
+  }
+  return NULL;
+}
+
+/* One step on the b rows B.  The chunks run on j->nthreads threads, each
+ * with one BLAS thread (set by the caller), so that the kernel map and the
+ * gathers run on every core too; the partial sums of g are added in thread
+ * order, so the bits depend on the thread count only. */
 static void sgd_step(sgd_job *j, size_t b, const size_t *B)
 {
-  const size_t n = j->n, c = j->c;
+  const size_t n = j->n, c = j->c, T = j->nthreads;
   const mn_eigenpro *ep = j->ep;
   const size_t s = ep->q ? ep->s : 0;
   if (!j->Kf) gather_batch(j, b, B);
-  memset(j->gf, 0, b * c * sizeof *j->gf);
-  size_t t = 0; /* next S position */
-  for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
-    const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
-    rows_chunk(j, j0, nc, b, B, j->T);
-    cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, j->T,
-                (int)nc, j->af + j0, (int)n, 1.0f, j->gf, (int)b);
-    for (; t < s && ep->idx[t] < j0 + nc; t++)
-      for (size_t r = 0; r < b; r++) j->KSB[t + r * s] = j->T[ep->idx[t] - j0 + r * nc];
+  chunk_job jobs[SGD_MAX_THREADS];
+  pthread_t tid[SGD_MAX_THREADS];
+  for (size_t t = 0; t < T; t++) {
+    chunk_job w = {j, b, t, T, B, j->T + t * (size_t)SGD_CHUNK * j->bmax,
+                   j->gfp + t * j->bmax * c};
+    jobs[t] = w;
   }
+  size_t started = 1;
+  for (size_t t = 1; t < T; t++, started++)
+    if (pthread_create(&tid[t], NULL, chunk_worker, &jobs[t])) break;
+  /* shares whose thread could not start run here, in turn */
+  for (size_t t = 0; t < T; t++)
+    if (t == 0 || t >= started) chunk_worker(&jobs[t]);
+  for (size_t t = 1; t < started; t++) pthread_join(tid[t], NULL);
   for (size_t k = 0; k < c; k++)
-    for (size_t r = 0; r < b; r++)
-      j->g[r + k * b] = (double)j->gf[r + k * b] - j->Y[B[r] + k * n];
+    for (size_t r = 0; r < b; r++) {
+      float f = 0;
+      for (size_t t = 0; t < T; t++) f += jobs[t].gf[r + k * b];
+      j->g[r + k * b] = (double)f - j->Y[B[r] + k * n];
+    }
   const double step = ep->eta / (double)b;
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) j->alpha[B[r] + k * n] -= step * j->g[r + k * b];
   if (s) {
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s, (int)c, (int)b, 1.0, j->KSB,
-                (int)s, j->g, (int)b, 0.0, j->GS, (int)s);
+    /* G_S = K(X_S, X_B) g in single precision, like g itself */
+    for (size_t i = 0; i < b * c; i++) j->gf[i] = (float)j->g[i];
+    cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s, (int)c, (int)b, 1.0f, j->KSB,
+                (int)s, j->gf, (int)b, 0.0f, j->GSf, (int)s);
+    for (size_t i = 0; i < s * c; i++) j->GS[i] = (double)j->GSf[i];
     mn_eigenpro_project(ep, c, j->GS, j->H, j->ws);
     for (size_t k = 0; k < c; k++)
       for (size_t u = 0; u < s; u++) j->alpha[ep->idx[u] + k * n] += step * j->H[u + k * s];
@@ -306,7 +358,16 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->xf = falloc(n * d);
   j->sqf = falloc(n);
   j->af = falloc(n * c);
-  j->T = falloc((size_t)SGD_CHUNK * bmax);
+  {
+    const int bt = openblas_get_num_threads();
+    const size_t chunks = (n + SGD_CHUNK - 1) / SGD_CHUNK;
+    size_t T = bt < 1 ? 1 : bt > SGD_MAX_THREADS ? SGD_MAX_THREADS : (size_t)bt;
+    j->nthreads = T < chunks ? T : chunks;
+    if (!j->nthreads) j->nthreads = 1;
+  }
+  j->bmax = bmax;
+  j->T = falloc(j->nthreads * (size_t)SGD_CHUNK * bmax);
+  j->gfp = falloc(j->nthreads * bmax * c);
   j->Xb = falloc(bmax * d);
   j->sqb = falloc(bmax);
   j->gf = falloc(bmax * c);
@@ -315,13 +376,14 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
   j->epoch_times = dalloc(o->epochs);
   if (s) {
-    j->KSB = dalloc(s * bmax);
+    j->KSB = falloc(s * bmax);
+    j->GSf = falloc(s * c);
     j->GS = dalloc(s * c);
     j->H = dalloc(s * c);
     j->ws = dalloc(ep->q * c);
   }
-  if (!j->xf || !j->sqf || !j->af || !j->T || !j->Xb || !j->sqb || !j->gf || !j->g ||
-      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GS || !j->H || !j->ws)))
+  if (!j->xf || !j->sqf || !j->af || !j->T || !j->gfp || !j->Xb || !j->sqb || !j->gf || !j->g ||
+      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
     return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
   for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
   for (size_t i = 0; i < n; i++) {
@@ -346,12 +408,15 @@ static mn_status run_kernel_sgd(sgd_job *j)
   for (size_t ep_i = 1; ep_i <= o->epochs; ep_i++) {
     const double te = mn_time_now();
     mn_rng_permutation(&rng, n, j->perm);
+    const int blas = openblas_get_num_threads();
+    if (j->nthreads > 1) openblas_set_num_threads(1);
     for (size_t i0 = 0; i0 < n; i0 += bmax) {
       const size_t b = i0 + bmax <= n ? bmax : n - i0;
       memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
       sgd_step(j, b, j->batch);
       mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
     }
+    if (j->nthreads > 1) openblas_set_num_threads(blas);
     const double dt = mn_time_now() - te;
     j->epoch_times[j->n_epoch_times++] = dt;
     t_train += dt;
@@ -398,7 +463,7 @@ static mn_status run_pcg(sgd_job *j)
   res->q = q;
   if (q) {
     mn_eigenpro_opts eo = o->ep;
-    eo.s = eo.s ? eo.s : (n < 4000 ? n : 4000);
+    eo.s = eo.s ? eo.s : (n < 2000 ? n : 2000);
     if (q >= eo.s)
       return mn_error_set(MN_ERR_ARG, "--eigenpro %zu must be smaller than --eigenpro-m %zu", q,
                           eo.s);
@@ -456,7 +521,7 @@ static void job_free(sgd_job *j)
   mn_eigenpro_destroy(&j->ep);
   free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
   free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
-  free(j->sqb); free(j->gf); free(j->g); free(j->KSB); free(j->GS); free(j->H); free(j->ws);
+  free(j->sqb); free(j->gf); free(j->gfp); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
   free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times);
 }
 
@@ -472,11 +537,11 @@ static mn_status plan(sgd_job *j)
   if (o->method == MN_SGD_KERNEL) {
     const size_t bmax = o->ep.batch_max ? o->ep.batch_max : (n < 2048 ? n : 2048);
     const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
-    base += (n * d + n * c + n) * sizeof(float) + (size_t)SGD_CHUNK * bmax * sizeof(float) +
-            (s * bmax + s * s) * sizeof(double);
+    base += (n * d + n * c + n) * sizeof(float) + SGD_MAX_THREADS * (size_t)SGD_CHUNK * bmax * sizeof(float) +
+            s * bmax * sizeof(float) + s * s * sizeof(double);
     stored = n * n * sizeof(float);
   } else {
-    const size_t s = o->ep.s ? o->ep.s : (n < 4000 ? n : 4000);
+    const size_t s = o->ep.s ? o->ep.s : (n < 2000 ? n : 2000);
     base += (4 * n * c + n * (o->ep.q + s)) * sizeof(double) + s * s * sizeof(double);
     stored = n * n * sizeof(double);
   }

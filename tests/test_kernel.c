@@ -367,6 +367,58 @@ static void test_subblocks(void) {
   free(sq);
 }
 
+/* The single-precision block builder against the double reference: the
+ * a-priori bound of the norm expansion with float's unit roundoff, plus
+ * the rounding of the result to float; pixel data and normal data, every
+ * kernel, a leading dimension larger than m. */
+static void test_block_single(void) {
+  tu_rng r = tu_rng_seed(77);
+  const size_t dims[] = {7, 784};
+  for (size_t id = 0; id < 2; id++) {
+    const size_t d = dims[id], m = 37, nb = 41, ldc = 40;
+    double *A = malloc(m * d * sizeof *A), *B = malloc(nb * d * sizeof *B);
+    if (d == 784) {
+      for (size_t i = 0; i < m * d; i++) A[i] = (double)tu_rng_below(&r, 256) / 255.0;
+      for (size_t i = 0; i < nb * d; i++) B[i] = (double)tu_rng_below(&r, 256) / 255.0;
+    } else {
+      tu_fill_normal(&r, m * d, A);
+      tu_fill_normal(&r, nb * d, B);
+    }
+    float *Af = malloc(m * d * sizeof *Af), *Bf = malloc(nb * d * sizeof *Bf);
+    float *sqa = malloc(m * sizeof *sqa), *sqb = malloc(nb * sizeof *sqb);
+    float *C = malloc(ldc * nb * sizeof *C);
+    for (size_t i = 0; i < m * d; i++) A[i] = Af[i] = (float)A[i];
+    for (size_t i = 0; i < nb * d; i++) B[i] = Bf[i] = (float)B[i];
+    for (size_t i = 0; i < m; i++) {
+      double q = 0;
+      for (size_t l = 0; l < d; l++) q += A[i * d + l] * A[i * d + l];
+      sqa[i] = (float)q;
+    }
+    for (size_t j = 0; j < nb; j++) {
+      double q = 0;
+      for (size_t l = 0; l < d; l++) q += B[j * d + l] * B[j * d + l];
+      sqb[j] = (float)q;
+    }
+    for (int c = 0; c < NCFG; ++c) {
+      mn_kernel k = cfg(c, d);
+      mn_kernel_block_single(&k, d, m, Af, sqa, nb, Bf, sqb, C, ldc);
+      double worst = 0;
+      for (size_t j = 0; j < nb; j++)
+        for (size_t i = 0; i < m; i++) {
+          const double ref = tu_kernel_ref(&k, d, A + i * d, B + j * d);
+          const double tol =
+              tu_kernel_tol(&k, d, A + i * d, B + j * d, 0) * (FLT_EPSILON / DBL_EPSILON) +
+              4 * FLT_EPSILON * fabs(ref) + 1e-30;
+          const double e = fabs((double)C[i + j * ldc] - ref) / tol;
+          if (e > worst) worst = e;
+        }
+      CU_ASSERT(worst <= 1.0);
+      if (worst > 1.0) printf("\nblock_single: kernel config %d, d %zu: %.3g of the bound\n", c, d, worst);
+    }
+    free(A); free(B); free(Af); free(Bf); free(sqa); free(sqb); free(C);
+  }
+}
+
 int main(void) {
   static const tu_test params[] = {{"default and check", test_default_and_check},
                                    {"kind parse", test_kind_parse},
@@ -375,6 +427,7 @@ int main(void) {
   static const tu_test tiles[] = {{"tile vs naive, all sizes", test_tile_all_sizes},
                                   {"tile on pixel data d=784", test_tile_pixels},
                                   {"sub-blocks by offsets", test_subblocks},
+                                  {"single-precision block vs naive", test_block_single},
                                   {NULL, NULL}};
   static const tu_test gram[] = {{"gram vs naive", test_gram},
                                  {"gram duplicate rows", test_gram_duplicates},

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "minnorm/dataset.h"
+#include "minnorm/eigenpro.h"
 #include "minnorm/fit.h"
 #include "minnorm/io.h"
 #include "minnorm/pipeline.h"
@@ -348,12 +349,52 @@ static void test_pipeline(void) {
   tu_rmtree(dir);
 }
 
+/* EigenPro's set-up and the Nystrom preconditioner on a small problem. */
+typedef struct {
+  size_t n, d;
+  double *x, *sq;
+  mn_kernel k;
+  mn_eigenpro *ep;
+  mn_precond *M;
+} ep_ctx;
+static mn_status do_eigenpro(void *c) {
+  ep_ctx *e = c;
+  mn_eigenpro_opts o = mn_eigenpro_opts_default();
+  o.s = 20;
+  o.q = 5;
+  return mn_eigenpro_create(&e->k, e->n, e->d, e->x, e->sq, &o, &e->ep);
+}
+static void undo_eigenpro(void *c) { mn_eigenpro_destroy(&((ep_ctx *)c)->ep); }
+static mn_status do_nystrom(void *c) {
+  ep_ctx *e = c;
+  size_t idx[20];
+  mn_eigenpro_subsample(e->n, 20, 1, idx);
+  return mn_nystrom_precond_create(&e->k, e->n, e->d, e->x, e->sq, 20, idx, 5, 0, 3, NULL,
+                                   &e->M);
+}
+static void undo_nystrom(void *c) { mn_precond_destroy(&((ep_ctx *)c)->M); }
+
+static void test_eigenpro(void) {
+  ep_ctx e = {.n = 40, .d = 5, .k = mn_kernel_default()};
+  e.x = malloc(e.n * e.d * sizeof *e.x);
+  e.sq = malloc(e.n * sizeof *e.sq);
+  tu_rng r = tu_rng_seed(3);
+  tu_fill_normal(&r, e.n * e.d, e.x);
+  mn_kernel_row_norms(e.n, e.d, e.x, e.sq);
+  e.k.sigma = 2;
+  sweep("eigenpro create", do_eigenpro, undo_eigenpro, &e);
+  sweep("nystrom precond", do_nystrom, undo_nystrom, &e);
+  free(e.x);
+  free(e.sq);
+}
+
 int main(void) {
   static const tu_test t[] = {{"load", test_load},
                               {"fit", test_fit},
                               {"predict and output", test_predict_and_output},
                               {"transform", test_transform},
                               {"pipeline", test_pipeline},
+                              {"eigenpro and nystrom", test_eigenpro},
                               {NULL, NULL}};
   static const tu_suite suites[] = {{"allocation failure", t}, {NULL, NULL}};
   return tu_run(suites);

@@ -184,16 +184,24 @@ static void test_plain_vs_eigenpro(void)
  * gives another trajectory. */
 static void test_same_bits(void)
 {
-  const size_t n = 200;
-  problem p = make_problem(n, 20, 13, 0.5);
+  const size_t n = 9000; /* three chunks of rows: every thread has a share */
+  tu_rng r = tu_rng_seed(13);
+  problem p;
+  memset(&p, 0, sizeof p);
+  CU_ASSERT_EQUAL_FATAL(mn_dataset_create(n, D, C, &p.train), MN_OK);
+  tu_fill_uniform(&r, n * D, p.train->x);
+  for (size_t i = 0; i < n; i++) p.train->y[i] = (int32_t)tu_rng_below(&r, C);
+  p.k = mn_kernel_default();
+  p.k.sigma = 0.5;
   double *a[4];
   for (int k = 0; k < 4; k++) {
     mn_sgd_opts o = mn_sgd_opts_default();
     o.kernel = p.k;
-    o.epochs = 3;
+    o.epochs = 2;
+    o.eval_every = 0;
     o.ep.q = 10;
     o.ep.s = 100;
-    o.ep.batch = 37; /* a partial last batch */
+    o.ep.batch = 1237; /* a partial last batch */
     o.store_kernel = k == 2;
     o.seed = k == 3 ? 2 : 1;
     a[k] = malloc(n * C * sizeof *a[k]);

@@ -22,9 +22,11 @@
  *   eta = 0.99 eta_max(b)              beyond.
  * With q = 0 the same formulas give plain kernel SGD with lambda_1.
  * auto_q: the largest q <= min(s / 5, 160) with beta / lambda_{q+1} <=
- * batch_max (EigenPro 2 picks q so that the critical batch just fills the
- * batch the hardware can take), 0 if even lambda_1 fails; the batch is then
- * the critical one.
+ * batch_max, 0 if even lambda_1 fails; the batch is then the critical one.
+ * The criterion is EigenPro 2's (q such that the critical batch just fills
+ * the batch the hardware can take); the two caps are minnorm's.
+ * (lambda_i are eigenvalues of K_SS / s, descending, lambda_{q+1} = the
+ * struct's lambda[q].)
  *
  * Nystrom preconditioner for PCG on (K + shift I) alpha = Y (Frangella,
  * Tropp & Udell 2023, with the pseudo-inverse form for shift 0): from
@@ -50,7 +52,7 @@
 typedef struct {
   size_t q;        /* eigen-directions preconditioned; 0 with auto_q = 0:
                       none (plain kernel SGD)                               */
-  int auto_q;      /* 1: choose q (and the batch size) as EigenPro 2 does:
+  int auto_q;      /* 1: choose q (and the batch size) by EigenPro 2's rule:
                       the largest q <= s / 5 (and <= 160) whose critical
                       batch size beta / lambda_{q+1} stays within the
                       batch limit `batch_max`; q above is then ignored      */
@@ -73,7 +75,8 @@ typedef struct {
   size_t *idx;       /* the s subsample rows (sorted ascending)             */
   double *E;         /* s x q column-major: v_i / sqrt(s)                   */
   double *D;         /* q: (1 - lambda_{q+1}/lambda_i) / lambda_i           */
-  double *lambda;    /* q + 1 eigenvalues of K_SS / s, descending           */
+  double *lambda;    /* q + 1 eigenvalues of K_SS / s, descending (auto_q:
+                        all min(s / 5, 160) + 1 it computed)                */
   double beta;       /* max_i k(x_i, x_i) over the training rows            */
   size_t batch;      /* chosen b                                            */
   size_t batch_critical; /* beta / lambda_{q+1} (rounded down, >= 1)        */

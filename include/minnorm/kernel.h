@@ -85,6 +85,16 @@ void mn_kernel_block(const mn_kernel *k, size_t d, size_t m, const double *A,
                      const double *B, const double *sqb, size_t j0, double lambda,
                      double *C, size_t ldc);
 
+/* The block builder in single precision (minnorm sgd's kernel rows, where
+ * float tiles are accurate enough and twice as fast): C[r + j*ldc] =
+ * k(a_r, b_j) for the m rows of A and the nb rows of B (both row-major
+ * float, d features, squared norms sqa/sqb in float), one SGEMM and the
+ * kernel's map.  No diagonal rule: an entry of a row against itself is
+ * left to the GEMM's rounding (about 1e-7 relative).  Cannot fail. */
+void mn_kernel_block_single(const mn_kernel *k, size_t d, size_t m, const float *A,
+                            const float *sqa, size_t nb, const float *B, const float *sqb,
+                            float *C, size_t ldc);
+
 /* The elementwise half of the tile builder, for kernels whose inner
  * products come from elsewhere (e.g. accumulated over blocks of features):
  * on entry C (m × nb, column-major, ldc) holds a_i . b_j, on exit

@@ -34,7 +34,7 @@
 #include "minnorm/sysinfo.h"
 
 /* Training rows per chunk of K(X_B, X); most threads sharing a step. */
-#define SGD_CHUNK 4096
+#define SGD_CHUNK 8192
 #define SGD_MAX_THREADS 8
 
 typedef struct {
@@ -56,6 +56,7 @@ typedef struct {
   /* kernel SGD */
   float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *gfp, *KSB, *GSf;
   size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
+  size_t chunk;           /* training rows per chunk (<= SGD_CHUNK)        */
   double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */
@@ -224,8 +225,8 @@ static void build_stored(sgd_job *j, size_t bmax)
     const size_t b = c0 + bmax <= n ? bmax : n - c0;
     for (size_t r = 0; r < b; r++) j->batch[r] = c0 + r;
     gather_batch(j, b, j->batch);
-    for (size_t j0 = 0; j0 < n; j0 += SGD_CHUNK) {
-      const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
+    for (size_t j0 = 0; j0 < n; j0 += j->chunk) {
+      const size_t nc = j0 + j->chunk <= n ? j->chunk : n - j0;
       rows_chunk(j, j0, nc, b, j->batch, j->T);
       for (size_t r = 0; r < b; r++)
         memcpy(Kf + (c0 + r) * n + j0, j->T + r * nc, nc * sizeof *Kf);
@@ -267,8 +268,8 @@ static void *chunk_worker(void *arg)
   const mn_eigenpro *ep = j->ep;
   const size_t s = ep->q ? ep->s : 0;
   memset(w->gf, 0, b * c * sizeof *w->gf);
-  for (size_t j0 = w->t * SGD_CHUNK; j0 < n; j0 += w->T * SGD_CHUNK) {
-    const size_t nc = j0 + SGD_CHUNK <= n ? SGD_CHUNK : n - j0;
+  for (size_t j0 = w->t * j->chunk; j0 < n; j0 += w->T * j->chunk) {
+    const size_t nc = j0 + j->chunk <= n ? j->chunk : n - j0;
     rows_chunk(j, j0, nc, b, w->B, w->tile);
     cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)c, (int)nc, 1.0f, w->tile,
                 (int)nc, j->af + j0, (int)n, 1.0f, w->gf, (int)b);
@@ -298,7 +299,7 @@ static void sgd_step(sgd_job *j, size_t b, const size_t *B)
   chunk_job jobs[SGD_MAX_THREADS];
   pthread_t tid[SGD_MAX_THREADS];
   for (size_t t = 0; t < T; t++) {
-    chunk_job w = {j, b, t, T, B, j->T + t * (size_t)SGD_CHUNK * j->bmax,
+    chunk_job w = {j, b, t, T, B, j->T + t * j->chunk * j->bmax,
                    j->gfp + t * j->bmax * c};
     jobs[t] = w;
   }
@@ -360,13 +361,17 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->af = falloc(n * c);
   {
     const int bt = openblas_get_num_threads();
-    const size_t chunks = (n + SGD_CHUNK - 1) / SGD_CHUNK;
-    size_t T = bt < 1 ? 1 : bt > SGD_MAX_THREADS ? SGD_MAX_THREADS : (size_t)bt;
+    const size_t T = bt < 1 ? 1 : bt > SGD_MAX_THREADS ? SGD_MAX_THREADS : (size_t)bt;
+    /* a multiple of T chunks of equal size (at most SGD_CHUNK rows), so
+     * that the threads' shares are equal */
+    size_t chunks = (n + T * SGD_CHUNK - 1) / (T * SGD_CHUNK) * T;
+    if (chunks > n) chunks = n;
+    j->chunk = (n + chunks - 1) / chunks;
+    chunks = (n + j->chunk - 1) / j->chunk;
     j->nthreads = T < chunks ? T : chunks;
-    if (!j->nthreads) j->nthreads = 1;
   }
   j->bmax = bmax;
-  j->T = falloc(j->nthreads * (size_t)SGD_CHUNK * bmax);
+  j->T = falloc(j->nthreads * j->chunk * bmax);
   j->gfp = falloc(j->nthreads * bmax * c);
   j->Xb = falloc(bmax * d);
   j->sqb = falloc(bmax);

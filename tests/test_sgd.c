@@ -184,7 +184,7 @@ static void test_plain_vs_eigenpro(void)
  * gives another trajectory. */
 static void test_same_bits(void)
 {
-  const size_t n = 9000; /* three chunks of rows: every thread has a share */
+  const size_t n = 9000; /* two chunks of rows: every thread has a share */
   tu_rng r = tu_rng_seed(13);
   problem p;
   memset(&p, 0, sizeof p);

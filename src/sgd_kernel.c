@@ -26,164 +26,14 @@
 #include <string.h>
 #include <cblas.h>
 #include <pthread.h>
-#include "minnorm/iter.h"
 #include "minnorm/model.h"
-#include "minnorm/op.h"
 #include "minnorm/rng.h"
-#include "minnorm/sgd.h"
 #include "minnorm/sysinfo.h"
+#include "sgd_internal.h"
 
 /* Training rows per chunk of K(X_B, X); most threads sharing a step. */
 #define SGD_CHUNK 8192
 #define SGD_MAX_THREADS 8
-
-typedef struct {
-  const mn_sgd_opts *o;
-  const mn_dataset *train, *test;
-  const mn_sgd_reference *ref;
-  mn_sgd_result *res;
-  size_t n, d, c, m;
-  double *sq, *sqt;          /* squared row norms, train and test (double)   */
-  double *Y;                 /* one-hot, n x c                               */
-  double *alpha;             /* the iterate (caller's), n x c                */
-  int32_t *pred;             /* test predictions (caller's or own)           */
-  /* evaluation */
-  mn_kernel_op *A;           /* K (+ 0 I), double                            */
-  mn_kernel_op *At;          /* K(test, X)                                   */
-  double *E, *KE, *St;       /* n x 2c, n x 2c, m x c                        */
-  double fstar2;             /* ||f*||_H^2 = trace(alpha*^T K alpha*)        */
-  double alpha_star_fro;
-  /* kernel SGD */
-  float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *gfp, *KSB, *GSf;
-  size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
-  size_t chunk;           /* training rows per chunk (<= SGD_CHUNK)        */
-  double *g, *GS, *H, *ws;
-  size_t *perm, *batch;
-  size_t *spos;              /* S's rows, sorted (ep->idx)                   */
-  mn_eigenpro *ep;
-  /* pcg */
-  double *Kd;                /* stored double K (pcg --store-kernel)          */
-  mn_precond *M;
-  size_t pcg_eval_every;
-  double t_pcg_eval, t_pcg_start;
-  double *epoch_times;
-  size_t n_epoch_times;
-  mn_status eval_status;
-} sgd_job;
-
-static double *dalloc(size_t k) { return malloc((k ? k : 1) * sizeof(double)); }
-static float *falloc(size_t k) { return malloc((k ? k : 1) * sizeof(float)); }
-
-static int cmp_double(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t k)
-{
-  if (!k) return NAN;
-  qsort(v, k, sizeof *v, cmp_double);
-  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
-
-/* ---- evaluation ------------------------------------------------------------ */
-
-static size_t argmax_errors(size_t n, size_t c, const double *F, const int32_t *y,
-                            int32_t *pred)
-{
-  size_t wrong = 0;
-  for (size_t i = 0; i < n; i++) {
-    int32_t k = (int32_t)mn_argmax_strided(c, F + i, n);
-    if (pred) pred[i] = k;
-    wrong += k != y[i];
-  }
-  return wrong;
-}
-
-/* Fills e for the iterate X (n x c) at epoch/iteration `it`.  One apply of
- * K to [X, X - alpha*] and one of K(test, X). */
-static void evaluate(sgd_job *j, const double *X, size_t it, double passes, double t_train,
-                     mn_sgd_epoch *e)
-{
-  const size_t n = j->n, c = j->c, m = j->m;
-  const double t0 = mn_time_now();
-  const int has_ref = j->ref && j->ref->alpha;
-  const size_t cc = has_ref ? 2 * c : c;
-  memcpy(j->E, X, n * c * sizeof *X);
-  double dfro = 0;
-  if (has_ref)
-    for (size_t i = 0; i < n * c; i++) {
-      const double t = X[i] - j->ref->alpha[i];
-      j->E[n * c + i] = t;
-      dfro += t * t;
-    }
-  mn_kernel_op_apply(j->A, cc, j->E, n, j->KE, n, NULL);
-  double loss = 0, yy = 0, quad = 0, dquad = 0;
-  for (size_t i = 0; i < n * c; i++) {
-    const double r = j->KE[i] - j->Y[i];
-    loss += r * r;
-    yy += j->Y[i] * j->Y[i];
-    quad += X[i] * j->KE[i];
-  }
-  if (has_ref)
-    for (size_t i = 0; i < n * c; i++) dquad += j->E[n * c + i] * j->KE[n * c + i];
-  memset(e, 0, sizeof *e);
-  e->epoch = it;
-  e->passes = passes;
-  e->t_train = t_train;
-  e->train_loss = loss / (double)n;
-  e->rel_residual = yy > 0 ? sqrt(loss / yy) : 0;
-  e->train_error = n ? (double)argmax_errors(n, c, j->KE, j->train->y, NULL) / (double)n : NAN;
-  e->norm = sqrt(quad > 0 ? quad : 0);
-  e->rel_dist = has_ref && j->alpha_star_fro > 0 ? sqrt(dfro) / j->alpha_star_fro : NAN;
-  e->rkhs_dist = has_ref && j->fstar2 > 0 ? sqrt((dquad > 0 ? dquad : 0) / j->fstar2) : NAN;
-  e->test_error = e->agree = NAN;
-  if (m) {
-    mn_kernel_op_apply(j->At, c, X, n, j->St, m, NULL);
-    size_t wrong = argmax_errors(m, c, j->St, j->test->y, j->pred);
-    e->test_error = (double)wrong / (double)m;
-    if (j->ref && j->ref->test_pred) {
-      size_t same = 0;
-      for (size_t i = 0; i < m; i++) same += j->pred[i] == j->ref->test_pred[i];
-      e->agree = (double)same / (double)m;
-    }
-  }
-  j->res->t_eval += mn_time_now() - t0;
-  e->t_eval = j->res->t_eval;
-  j->res->last = *e;
-  if (j->o->monitor) j->o->monitor(j->o->monitor_ctx, e);
-}
-
-/* The reference's own measures, from one apply of K to alpha*: ||f*||_H and
- * the check that alpha* solves this problem (K alpha* = Y). */
-static mn_status check_reference(sgd_job *j)
-{
-  const size_t n = j->n, c = j->c;
-  if (!j->ref || !j->ref->alpha) return MN_OK;
-  const double t0 = mn_time_now();
-  mn_kernel_op_apply(j->A, c, j->ref->alpha, n, j->KE, n, NULL);
-  double rr = 0, yy = 0, q = 0, a2 = 0;
-  for (size_t i = 0; i < n * c; i++) {
-    const double r = j->KE[i] - j->Y[i];
-    rr += r * r;
-    yy += j->Y[i] * j->Y[i];
-    q += j->ref->alpha[i] * j->KE[i];
-    a2 += j->ref->alpha[i] * j->ref->alpha[i];
-  }
-  j->fstar2 = q;
-  j->alpha_star_fro = sqrt(a2);
-  j->res->t_eval += mn_time_now() - t0;
-  const double rel = yy > 0 ? sqrt(rr / yy) : 0;
-  j->res->ref_residual = rel;
-  if (!(rel <= 1e-4))
-    return mn_error_set(MN_ERR_ARG,
-                        "%s: not the exact solution of this problem: ||K alpha - Y|| / ||Y|| = "
-                        "%.3g (a different --data, --n, --labels, --inputs, --features, kernel, "
-                        "--sigma or --lambda?)",
-                        j->ref->name ? j->ref->name : "the reference", rel);
-  return MN_OK;
-}
 
 /* ---- kernel rows in single precision ---------------------------------------- */
 
@@ -356,9 +206,9 @@ static mn_status run_kernel_sgd(sgd_job *j)
   res->tiles = "single";
   res->gemm_flops = 2.0 * (double)n * (double)n * (double)d;
 
-  j->xf = falloc(n * d);
-  j->sqf = falloc(n);
-  j->af = falloc(n * c);
+  j->xf = sgd_falloc(n * d);
+  j->sqf = sgd_falloc(n);
+  j->af = sgd_falloc(n * c);
   {
     const int bt = openblas_get_num_threads();
     const size_t T = bt < 1 ? 1 : bt > SGD_MAX_THREADS ? SGD_MAX_THREADS : (size_t)bt;
@@ -371,21 +221,21 @@ static mn_status run_kernel_sgd(sgd_job *j)
     j->nthreads = T < chunks ? T : chunks;
   }
   j->bmax = bmax;
-  j->T = falloc(j->nthreads * j->chunk * bmax);
-  j->gfp = falloc(j->nthreads * bmax * c);
-  j->Xb = falloc(bmax * d);
-  j->sqb = falloc(bmax);
-  j->gf = falloc(bmax * c);
-  j->g = dalloc(bmax * c);
+  j->T = sgd_falloc(j->nthreads * j->chunk * bmax);
+  j->gfp = sgd_falloc(j->nthreads * bmax * c);
+  j->Xb = sgd_falloc(bmax * d);
+  j->sqb = sgd_falloc(bmax);
+  j->gf = sgd_falloc(bmax * c);
+  j->g = sgd_dalloc(bmax * c);
   j->perm = malloc((n ? n : 1) * sizeof *j->perm);
   j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
-  j->epoch_times = dalloc(o->epochs);
+  j->epoch_times = sgd_dalloc(o->epochs);
   if (s) {
-    j->KSB = falloc(s * bmax);
-    j->GSf = falloc(s * c);
-    j->GS = dalloc(s * c);
-    j->H = dalloc(s * c);
-    j->ws = dalloc(ep->q * c);
+    j->KSB = sgd_falloc(s * bmax);
+    j->GSf = sgd_falloc(s * c);
+    j->GS = sgd_dalloc(s * c);
+    j->H = sgd_dalloc(s * c);
+    j->ws = sgd_dalloc(ep->q * c);
   }
   if (!j->xf || !j->sqf || !j->af || !j->T || !j->gfp || !j->Xb || !j->sqb || !j->gf || !j->g ||
       !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
@@ -398,14 +248,14 @@ static mn_status run_kernel_sgd(sgd_job *j)
   }
   for (size_t i = 0; i < n * c; i++) j->af[i] = (float)j->alpha[i];
   if (o->store_kernel && res->stored_kernel) {
-    j->Kf = falloc(n * n);
+    j->Kf = sgd_falloc(n * n);
     if (!j->Kf) return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the stored K");
     build_stored(j, bmax);
   }
   res->t_setup = mn_time_now() - t0;
   double t_train = res->t_setup;
   mn_sgd_epoch e;
-  evaluate(j, j->alpha, 0, 0, t_train, &e);
+  sgd_evaluate(j, j->alpha, 0, 0, t_train, &e);
 
   mn_rng rng;
   mn_rng_seed(&rng, o->seed, MN_STREAM_SGD_BATCH);
@@ -427,92 +277,11 @@ static mn_status run_kernel_sgd(sgd_job *j)
     t_train += dt;
     res->epochs = ep_i;
     if ((o->eval_every && ep_i % o->eval_every == 0) || ep_i == o->epochs)
-      evaluate(j, j->alpha, ep_i, (double)ep_i, t_train, &e);
+      sgd_evaluate(j, j->alpha, ep_i, (double)ep_i, t_train, &e);
   }
   mn_progress_end(o->progress);
   res->t_train = t_train;
-  res->t_epoch = median(j->epoch_times, j->n_epoch_times);
-  return MN_OK;
-}
-
-/* ---- PCG ------------------------------------------------------------------- */
-
-static void pcg_monitor(void *ctx, const mn_iter_event *ev)
-{
-  sgd_job *j = ctx;
-  if (!ev->pcg) return;
-  const size_t it = ev->it;
-  mn_progress_note(j->o->progress, "iteration %zu: relative residual %.3e", it,
-                   ev->rel_residual);
-  j->res->epochs = it;
-  if (it == 0 || !j->pcg_eval_every || it % j->pcg_eval_every) return;
-  const double now = mn_time_now();
-  const double t_train = j->res->t_setup + (now - j->t_pcg_start) - j->t_pcg_eval;
-  const double before = j->res->t_eval;
-  mn_sgd_epoch e;
-  /* passes: one apply per iteration, plus the preconditioner's K(X, S) */
-  const double setup_passes = j->M ? (double)j->res->s / (double)j->n : 0;
-  evaluate(j, ev->X, it, (double)it + setup_passes, t_train, &e);
-  j->t_pcg_eval += j->res->t_eval - before;
-}
-
-static mn_status run_pcg(sgd_job *j)
-{
-  const mn_sgd_opts *o = j->o;
-  const size_t n = j->n, d = j->d, c = j->c;
-  mn_sgd_result *res = j->res;
-  const double t0 = mn_time_now();
-  const size_t q = o->ep.q;
-  res->tiles = "double";
-  res->gemm_flops = (double)n * (double)n * (double)d;
-  res->q = q;
-  if (q) {
-    mn_eigenpro_opts eo = o->ep;
-    eo.s = eo.s ? eo.s : (n < 2000 ? n : 2000);
-    if (q >= eo.s)
-      return mn_error_set(MN_ERR_ARG, "--eigenpro %zu must be smaller than --eigenpro-m %zu", q,
-                          eo.s);
-    size_t *idx = malloc(eo.s * sizeof *idx);
-    double *lhat = dalloc(q + 1);
-    if (!idx || !lhat) {
-      free(idx);
-      free(lhat);
-      return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the preconditioner");
-    }
-    mn_eigenpro_subsample(n, eo.s, eo.seed, idx);
-    mn_status s = mn_nystrom_precond_create(&o->kernel, n, d, j->train->x, j->sq, eo.s, idx, q,
-                                            0.0, c, lhat, &j->M);
-    res->s = eo.s;
-    res->lambda_1 = lhat[0];
-    res->lambda_q1 = lhat[q];
-    free(idx);
-    free(lhat);
-    MN_TRY(s);
-  }
-  res->t_setup = mn_time_now() - t0;
-  mn_sgd_epoch e;
-  evaluate(j, j->alpha, 0, q ? (double)res->s / (double)n : 0, res->t_setup, &e);
-  j->pcg_eval_every = o->eval_every;
-  mn_iter_opts io;
-  memset(&io, 0, sizeof io);
-  io.rule = MN_STOP_FRO;
-  io.tol = o->tol;
-  io.maxit = o->epochs;
-  io.monitor = pcg_monitor;
-  io.monitor_ctx = j;
-  mn_iter_info info;
-  memset(&info, 0, sizeof info);
-  j->t_pcg_start = mn_time_now();
-  mn_status s = mn_pcg_solve(j->A, j->M, c, j->Y, j->alpha, NULL, 0, &io, &info);
-  const double t_solve = mn_time_now() - j->t_pcg_start - j->t_pcg_eval;
-  MN_TRY(s);
-  res->epochs = info.steps;
-  res->converged = info.converged;
-  res->t_train = res->t_setup + t_solve;
-  res->t_epoch = info.steps ? t_solve / (double)info.steps : NAN;
-  if (res->last.epoch != info.steps || info.steps == 0)
-    evaluate(j, j->alpha, info.steps,
-             (double)info.steps + (j->M ? (double)res->s / (double)n : 0), res->t_train, &e);
+  res->t_epoch = sgd_median(j->epoch_times, j->n_epoch_times);
   return MN_OK;
 }
 
@@ -591,12 +360,12 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
   const size_t n = j.n, c = j.c, m = j.m;
   mn_status s = plan(&j);
   if (s) return s;
-  j.sq = dalloc(n);
-  j.sqt = dalloc(m);
-  j.Y = dalloc(n * c);
-  j.E = dalloc(2 * n * c);
-  j.KE = dalloc(2 * n * c);
-  j.St = dalloc(m * c);
+  j.sq = sgd_dalloc(n);
+  j.sqt = sgd_dalloc(m);
+  j.Y = sgd_dalloc(n * c);
+  j.E = sgd_dalloc(2 * n * c);
+  j.KE = sgd_dalloc(2 * n * c);
+  j.St = sgd_dalloc(m * c);
   int32_t *own_pred = test_pred ? NULL : malloc((m ? m : 1) * sizeof *own_pred);
   j.pred = test_pred ? test_pred : own_pred;
   if (!j.sq || !j.sqt || !j.Y || !j.E || !j.KE || !j.St || !j.pred) {
@@ -608,7 +377,7 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
   mn_onehot(n, train->y, c, j.Y);
   memset(alpha, 0, n * c * sizeof *alpha);
   if (o->method == MN_SGD_PCG && res->stored_kernel) {
-    j.Kd = dalloc(n * n);
+    j.Kd = sgd_dalloc(n * n);
     if (!j.Kd) {
       s = mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the stored K");
       goto done;
@@ -621,8 +390,8 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
   if (!s && m)
     s = mn_kernel_op_create_cross_data(&o->kernel, n, j.d, train->x, j.sq, m, j.test->x, j.sqt,
                                        &j.At);
-  if (!s) s = check_reference(&j);
-  if (!s) s = o->method == MN_SGD_KERNEL ? run_kernel_sgd(&j) : run_pcg(&j);
+  if (!s) s = sgd_check_reference(&j);
+  if (!s) s = o->method == MN_SGD_KERNEL ? run_kernel_sgd(&j) : sgd_run_pcg(&j);
 done:
   job_free(&j);
   free(own_pred);

@@ -80,7 +80,8 @@ typedef struct {
                            iterations (>= 1; the CLI default is 10 too)     */
   mn_eigenpro_opts ep;  /* kernel: EigenPro (q = 0 and !auto_q: plain SGD,
                            step from lambda_1 of the subsample); pcg: the
-                           preconditioner's q and s; primal: batch / eta,
+                           preconditioner's q (0: plain CG) and s (0 =
+                           min(n, 2000)); primal: batch / eta,
                            and EigenPro on the features' covariance when
                            q > 0 or auto_q (src/sgd_primal.c)              */
   double tol;           /* pcg: stop when ||R||_F <= tol ||Y||_F

@@ -163,6 +163,15 @@ mn_status mn_sgd_plot(const char *path, const mn_sgd_epoch *rows, size_t nrows,
     return MN_ERR_IO;
   }
   int has_dist = 0;
+  double ymax = 0; /* the error panel's top: the start (chance level) would squash the rest */
+  for (size_t i = 0; i < nrows; i++)
+    if (rows[i].epoch > 0 || nrows == 1) {
+      if (isfinite(rows[i].test_error) && rows[i].test_error > ymax) ymax = rows[i].test_error;
+      if (isfinite(rows[i].train_error) && rows[i].train_error > ymax) ymax = rows[i].train_error;
+    }
+  if (isfinite(ref_test_error) && 2 * ref_test_error > ymax) ymax = 2 * ref_test_error;
+  ymax = ymax > 0 ? 100 * 1.3 * ymax : 100;
+  if (ymax > 100) ymax = 100;
   for (size_t i = 0; i < nrows; i++) {
     const mn_sgd_epoch *e = &rows[i];
     fprintf(fd, "%zu", e->epoch);
@@ -172,7 +181,7 @@ mn_status mn_sgd_plot(const char *path, const mn_sgd_epoch *rows, size_t nrows,
     fprintf(fd, " %.10g %.10g\n", 100 * e->test_error, 100 * e->train_error);
     has_dist |= isfinite(e->rel_dist) && e->rel_dist > 0;
   }
-  fprintf(fg, "set multiplot layout 1,2 title '%s'\nset grid\nset key top right box opaque\n",
+  fprintf(fg, "set multiplot layout 1,2 title '%s'\nset grid\nset key bottom left box opaque\n",
           title ? title : "");
   fprintf(fg, "set xlabel '%s'\nset logscale y\nset format y '10^{%%L}'\n", xlabel);
   if (has_dist)
@@ -187,7 +196,9 @@ mn_status mn_sgd_plot(const char *path, const mn_sgd_epoch *rows, size_t nrows,
             "set ylabel 'relative training residual'\n"
             "plot '%s' using 1:4 with linespoints lw 2 pt 6 title 'train residual'\n",
             dat);
-  fprintf(fg, "unset logscale y\nset format y '%%g'\nset ylabel 'error (%%)'\nset yrange [0:*]\n");
+  fprintf(fg, "unset logscale y\nset format y '%%g'\nset ylabel 'error (%%), the start (chance) "
+              "off the top'\nset yrange [0:%g]\nset key top right\n",
+          ymax);
   if (isfinite(ref_test_error))
     fprintf(fg,
             "plot '%s' using 1:5 with linespoints lw 2 pt 7 title 'test error', "

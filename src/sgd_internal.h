@@ -29,6 +29,8 @@ typedef struct {
   float *xf, *sqf, *Kf, *af, *T, *Xb, *sqb, *gf, *gfp, *KSB, *GSf;
   size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
   size_t chunk;           /* training rows per chunk (<= SGD_CHUNK)        */
+  double eta;             /* the step in use (halved on divergence)        */
+  double *alpha0;         /* the iterate at the start of the epoch         */
   double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */

@@ -136,11 +136,12 @@ static void *chunk_worker(void *arg)
   return NULL;
 }
 
-/* One step on the b rows B.  The chunks run on j->nthreads threads, each
+/* One step on the b rows B; returns the batch's loss before the step,
+ * ||g||^2 / b.  The chunks run on j->nthreads threads, each
  * with one BLAS thread (set by the caller), so that the kernel map and the
  * gathers run on every core too; the partial sums of g are added in thread
  * order, so the bits depend on the thread count only. */
-static void sgd_step(sgd_job *j, size_t b, const size_t *B)
+static double sgd_step(sgd_job *j, size_t b, const size_t *B)
 {
   const size_t n = j->n, c = j->c, T = j->nthreads;
   const mn_eigenpro *ep = j->ep;
@@ -160,13 +161,16 @@ static void sgd_step(sgd_job *j, size_t b, const size_t *B)
   for (size_t t = 0; t < T; t++)
     if (t == 0 || t >= started) chunk_worker(&jobs[t]);
   for (size_t t = 1; t < started; t++) pthread_join(tid[t], NULL);
+  double loss = 0;
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) {
       float f = 0;
       for (size_t t = 0; t < T; t++) f += jobs[t].gf[r + k * b];
-      j->g[r + k * b] = (double)f - j->Y[B[r] + k * n];
+      const double g = (double)f - j->Y[B[r] + k * n];
+      j->g[r + k * b] = g;
+      loss += g * g;
     }
-  const double step = ep->eta / (double)b;
+  const double step = j->eta / (double)b;
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) j->alpha[B[r] + k * n] -= step * j->g[r + k * b];
   if (s) {
@@ -184,6 +188,7 @@ static void sgd_step(sgd_job *j, size_t b, const size_t *B)
   }
   for (size_t k = 0; k < c; k++)
     for (size_t r = 0; r < b; r++) j->af[B[r] + k * n] = (float)j->alpha[B[r] + k * n];
+  return loss / (double)b;
 }
 
 static mn_status run_kernel_sgd(sgd_job *j)
@@ -200,6 +205,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
   res->q = ep->q;
   res->s = ep->s;
   res->eta = ep->eta;
+  j->eta = ep->eta;
   res->eta_max = ep->eta_max;
   res->lambda_1 = ep->lambda[0];
   res->lambda_q1 = ep->lambda[ep->q];
@@ -230,6 +236,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->perm = malloc((n ? n : 1) * sizeof *j->perm);
   j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
   j->epoch_times = sgd_dalloc(o->epochs);
+  j->alpha0 = sgd_dalloc(n * c);
   if (s) {
     j->KSB = sgd_falloc(s * bmax);
     j->GSf = sgd_falloc(s * c);
@@ -238,7 +245,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
     j->ws = sgd_dalloc(ep->q * c);
   }
   if (!j->xf || !j->sqf || !j->af || !j->T || !j->gfp || !j->Xb || !j->sqb || !j->gf || !j->g ||
-      !j->perm || !j->batch || !j->epoch_times || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
+      !j->perm || !j->batch || !j->epoch_times || !j->alpha0 || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
     return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
   for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
   for (size_t i = 0; i < n; i++) {
@@ -262,16 +269,37 @@ static mn_status run_kernel_sgd(sgd_job *j)
   mn_progress_begin(o->progress, "sgd", (double)o->epochs * (double)n);
   for (size_t ep_i = 1; ep_i <= o->epochs; ep_i++) {
     const double te = mn_time_now();
-    mn_rng_permutation(&rng, n, j->perm);
-    const int blas = openblas_get_num_threads();
-    if (j->nthreads > 1) openblas_set_num_threads(1);
-    for (size_t i0 = 0; i0 < n; i0 += bmax) {
-      const size_t b = i0 + bmax <= n ? bmax : n - i0;
-      memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
-      sgd_step(j, b, j->batch);
-      mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
+    memcpy(j->alpha0, j->alpha, n * c * sizeof *j->alpha0);
+    for (;;) {
+      mn_rng_permutation(&rng, n, j->perm);
+      const int blas = openblas_get_num_threads();
+      if (j->nthreads > 1) openblas_set_num_threads(1);
+      double first = -1;
+      int diverged = 0;
+      for (size_t i0 = 0; i0 < n && !diverged; i0 += bmax) {
+        const size_t b = i0 + bmax <= n ? bmax : n - i0;
+        memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
+        const double loss = sgd_step(j, b, j->batch);
+        if (first < 0) first = loss;
+        /* Within an epoch a stable run's batch losses fall; growth to
+         * three times the epoch's first is the step exceeding the
+         * admissible one (the subsample's lambda_{q+1} underestimating the
+         * preconditioned problem's top eigenvalue). */
+        diverged = !isfinite(loss) || loss > 3 * first;
+        mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
+      }
+      if (j->nthreads > 1) openblas_set_num_threads(blas);
+      if (!diverged) break;
+      if (++res->step_halvings > 30)
+        return mn_error_set(MN_ERR_NOT_SPD, "minnorm sgd: diverged even at eta = %g (30 halvings); "
+                            "is K positive semi-definite?", j->eta);
+      j->eta /= 2;
+      res->eta = j->eta;
+      mn_progress_note(o->progress, "epoch %zu: the loss grew, eta halved to %g and the epoch "
+                       "restarted", ep_i, j->eta);
+      memcpy(j->alpha, j->alpha0, n * c * sizeof *j->alpha);
+      for (size_t i = 0; i < n * c; i++) j->af[i] = (float)j->alpha[i];
     }
-    if (j->nthreads > 1) openblas_set_num_threads(blas);
     const double dt = mn_time_now() - te;
     j->epoch_times[j->n_epoch_times++] = dt;
     t_train += dt;
@@ -296,7 +324,7 @@ static void job_free(sgd_job *j)
   free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
   free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
   free(j->sqb); free(j->gf); free(j->gfp); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
-  free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times);
+  free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times); free(j->alpha0);
 }
 
 /* Bytes the run needs beyond the data, and whether a stored K fits. */

@@ -77,6 +77,7 @@ mn_status mn_sgd_write_json(const char *path, const mn_report_meta *meta,
   kv_num(f, "subsample", (double)r->s);
   kv_num(f, "eta", r->eta);
   kv_num(f, "eta_max", r->eta_max);
+  kv_num(f, "step_halvings", (double)r->step_halvings);
   kv_num(f, "lambda_1", r->lambda_1);
   kv_num(f, "lambda_q1", r->lambda_q1);
   fprintf(f, "  \"stored_kernel\": %s,\n", r->stored_kernel ? "true" : "false");

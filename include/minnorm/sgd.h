@@ -133,6 +133,8 @@ typedef struct {
                             iteration)                                      */
   double gemm_flops;     /* flops of one epoch's kernel rows: 2 n^2 d        */
   int converged;         /* pcg: the tolerance was met                      */
+  size_t step_halvings;  /* kernel: epochs restarted with eta halved because
+                            the batch loss grew threefold (eta is the final) */
   double ref_residual;   /* ||K alpha* - Y||_F / ||Y||_F of the reference (a
                             run refuses one above 1e-4: not this problem's
                             exact solution)                                 */

@@ -284,8 +284,10 @@ static mn_status run_kernel_sgd(sgd_job *j)
         /* Within an epoch a stable run's batch losses fall; growth to
          * three times the epoch's first is the step exceeding the
          * admissible one (the subsample's lambda_{q+1} underestimating the
-         * preconditioned problem's top eigenvalue). */
-        diverged = !isfinite(loss) || loss > 3 * first;
+         * preconditioned problem's top eigenvalue).  Below 1e-8 (the loss
+         * at alpha = 0 is 1 per one-hot row) single-precision rounding, not
+         * the step, moves it. */
+        diverged = !isfinite(loss) || loss > 3 * first + 1e-8;
         mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
       }
       if (j->nthreads > 1) openblas_set_num_threads(blas);

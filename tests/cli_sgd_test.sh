@@ -250,6 +250,30 @@ PY
 then ok "pcg: Nystrom q 20 reaches the exact alpha in fewer iterations than plain CG"
 else fail "pcg: content check failed (see above)"; fi
 
+# ---- 4b. divergence guard -------------------------------------------------------------
+# On random inputs EigenPro 2's step from a 100-row subsample is too large
+# (the loss grows within an epoch): the epoch is restarted with eta halved,
+# reported, and the run then converges.
+dg=$work/diverge
+mkdir -p "$dg"
+ntest=$((ntest + 1))
+run sgd "${D[@]}" --inputs random --method kernel --eigenpro 10 --eigenpro-m 100 --epochs 6 \
+    --quiet --report "$dg/r.json"
+if [ "$rc" != 0 ]; then
+  fail "divergence guard: exit $rc: $(head -c 300 "$work/stderr")"
+elif "$py" - "$dg/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["step_halvings"]
+assert h >= 1, h
+assert d["eta"] <= 0.5 * d["eta_max"] * 1.000001, (d["eta"], d["eta_max"])  # halved at least once
+rows = d["rows"]
+loss = [r[4] for r in rows]
+assert loss[-1] < 0.2 * loss[0], loss
+PY
+then ok "divergence guard: eta halved $(grep -o '"step_halvings": [0-9]*' "$dg/r.json"), the loss then falls"
+else fail "divergence guard: content check failed (see above)"; fi
+
 # ---- 5. primal ---------------------------------------------------------------------------
 pr=$work/primal
 mkdir -p "$pr"

@@ -292,9 +292,11 @@ void cli_sgd_print_summary(FILE *f, const cli_sgd_run *run)
              "||a - a*|| / ||a*|| %.3g, RKHS distance %.3g, test predictions agreeing %.4f\n",
           100 * e->train_error, 100 * e->test_error, e->norm, e->rel_dist, e->rkhs_dist,
           e->agree);
-  if (run->ref.source)
+  if (run->ref.source && isfinite(run->ref.test_error))
     fprintf(f, "# reference: %s: test error %.2f %%, norm %.6g\n", run->ref.source,
             100 * run->ref.test_error, run->ref.norm);
+  else if (run->ref.source)
+    fprintf(f, "# reference: %s: norm %.6g\n", run->ref.source, run->ref.norm);
   if (r->method == MN_SGD_PRIMAL)
     fprintf(f, "# norms: ||W|| %.6g, ||W*|| (min-norm) %.6g, ||W* + (I - P) W0|| %.6g\n",
             r->w_norm, r->w_star_norm, r->w_lim_norm);

@@ -30,7 +30,8 @@ typedef struct {
   size_t nthreads, bmax;  /* threads sharing a step; the batch size       */
   size_t chunk;           /* training rows per chunk (<= SGD_CHUNK)        */
   double eta;             /* the step in use (halved on divergence)        */
-  double *alpha0;         /* the iterate at the start of the epoch         */
+  double *alpha0;         /* the iterate before the current step           */
+  double *alpha_best;     /* the iterate of the lowest batch loss so far   */
   double *g, *GS, *H, *ws;
   size_t *perm, *batch;
   size_t *spos;              /* S's rows, sorted (ep->idx)                   */

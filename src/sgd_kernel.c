@@ -237,6 +237,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
   j->batch = malloc((bmax ? bmax : 1) * sizeof *j->batch);
   j->epoch_times = sgd_dalloc(o->epochs);
   j->alpha0 = sgd_dalloc(n * c);
+  j->alpha_best = sgd_dalloc(n * c);
   if (s) {
     j->KSB = sgd_falloc(s * bmax);
     j->GSf = sgd_falloc(s * c);
@@ -245,7 +246,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
     j->ws = sgd_dalloc(ep->q * c);
   }
   if (!j->xf || !j->sqf || !j->af || !j->T || !j->gfp || !j->Xb || !j->sqb || !j->gf || !j->g ||
-      !j->perm || !j->batch || !j->epoch_times || !j->alpha0 || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
+      !j->perm || !j->batch || !j->epoch_times || !j->alpha0 || !j->alpha_best || (s && (!j->KSB || !j->GSf || !j->GS || !j->H || !j->ws)))
     return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the SGD buffers");
   for (size_t i = 0; i < n * d; i++) j->xf[i] = (float)j->train->x[i];
   for (size_t i = 0; i < n; i++) {
@@ -267,40 +268,48 @@ static mn_status run_kernel_sgd(sgd_job *j)
   mn_rng rng;
   mn_rng_seed(&rng, o->seed, MN_STREAM_SGD_BATCH);
   mn_progress_begin(o->progress, "sgd", (double)o->epochs * (double)n);
-  for (size_t ep_i = 1; ep_i <= o->epochs; ep_i++) {
+  /* The divergence guard, per epoch: the mean of its batch losses (each
+   * measured before its step) against the lowest mean so far, starting from
+   * the loss at alpha = 0 (1 per one-hot row).  A stable run's epoch losses
+   * fall; growth to three times the lowest is the step exceeding the
+   * admissible one (the subsample's lambda_{q+1} underestimating the
+   * preconditioned problem's top eigenvalue): back to the iterate that
+   * began the lowest epoch, eta halved, the epoch again.  Below 1e-8
+   * single-precision rounding, not the step, moves the loss. */
+  double best = 0;
+  for (size_t i = 0; i < n * c; i++) best += j->Y[i] * j->Y[i];
+  best /= (double)n;
+  memcpy(j->alpha_best, j->alpha, n * c * sizeof *j->alpha_best);
+  for (size_t ep_i = 1; ep_i <= o->epochs;) {
     const double te = mn_time_now();
     memcpy(j->alpha0, j->alpha, n * c * sizeof *j->alpha0);
-    for (;;) {
-      mn_rng_permutation(&rng, n, j->perm);
-      const int blas = openblas_get_num_threads();
-      if (j->nthreads > 1) openblas_set_num_threads(1);
-      double first = -1;
-      int diverged = 0;
-      for (size_t i0 = 0; i0 < n && !diverged; i0 += bmax) {
-        const size_t b = i0 + bmax <= n ? bmax : n - i0;
-        memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
-        const double loss = sgd_step(j, b, j->batch);
-        if (first < 0) first = loss;
-        /* Within an epoch a stable run's batch losses fall; growth to
-         * three times the epoch's first is the step exceeding the
-         * admissible one (the subsample's lambda_{q+1} underestimating the
-         * preconditioned problem's top eigenvalue).  Below 1e-8 (the loss
-         * at alpha = 0 is 1 per one-hot row) single-precision rounding, not
-         * the step, moves it. */
-        diverged = !isfinite(loss) || loss > 3 * first + 1e-8;
-        mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
-      }
-      if (j->nthreads > 1) openblas_set_num_threads(blas);
-      if (!diverged) break;
+    mn_rng_permutation(&rng, n, j->perm);
+    const int blas = openblas_get_num_threads();
+    if (j->nthreads > 1) openblas_set_num_threads(1);
+    double mean = 0;
+    for (size_t i0 = 0; i0 < n; i0 += bmax) {
+      const size_t b = i0 + bmax <= n ? bmax : n - i0;
+      memcpy(j->batch, j->perm + i0, b * sizeof *j->batch);
+      mean += sgd_step(j, b, j->batch) * (double)b / (double)n;
+      mn_progress_update(o->progress, (double)(ep_i - 1) * (double)n + (double)(i0 + b));
+    }
+    if (j->nthreads > 1) openblas_set_num_threads(blas);
+    if (!(isfinite(mean) && mean <= 3 * best + 1e-8)) {
       if (++res->step_halvings > 30)
         return mn_error_set(MN_ERR_NOT_SPD, "minnorm sgd: diverged even at eta = %g (30 halvings); "
                             "is K positive semi-definite?", j->eta);
       j->eta /= 2;
       res->eta = j->eta;
-      mn_progress_note(o->progress, "epoch %zu: the loss grew, eta halved to %g and the epoch "
-                       "restarted", ep_i, j->eta);
-      memcpy(j->alpha, j->alpha0, n * c * sizeof *j->alpha);
+      mn_progress_note(o->progress, "epoch %zu: mean batch loss %.3g against %.3g before: back to "
+                       "that iterate, eta halved to %g", ep_i, mean, best, j->eta);
+      memcpy(j->alpha, j->alpha_best, n * c * sizeof *j->alpha);
       for (size_t i = 0; i < n * c; i++) j->af[i] = (float)j->alpha[i];
+      t_train += mn_time_now() - te; /* the lost epoch is training time too */
+      continue;
+    }
+    if (mean < best) {
+      best = mean;
+      memcpy(j->alpha_best, j->alpha0, n * c * sizeof *j->alpha_best);
     }
     const double dt = mn_time_now() - te;
     j->epoch_times[j->n_epoch_times++] = dt;
@@ -308,6 +317,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
     res->epochs = ep_i;
     if ((o->eval_every && ep_i % o->eval_every == 0) || ep_i == o->epochs)
       sgd_evaluate(j, j->alpha, ep_i, (double)ep_i, t_train, &e);
+    ep_i++;
   }
   mn_progress_end(o->progress);
   res->t_train = t_train;
@@ -326,7 +336,7 @@ static void job_free(sgd_job *j)
   free(j->sq); free(j->sqt); free(j->Y); free(j->E); free(j->KE); free(j->St);
   free(j->xf); free(j->sqf); free(j->Kf); free(j->af); free(j->T); free(j->Xb);
   free(j->sqb); free(j->gf); free(j->gfp); free(j->g); free(j->KSB); free(j->GSf); free(j->GS); free(j->H); free(j->ws);
-  free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times); free(j->alpha0);
+  free(j->perm); free(j->batch); free(j->Kd); free(j->epoch_times); free(j->alpha0); free(j->alpha_best);
 }
 
 /* Bytes the run needs beyond the data, and whether a stored K fits. */

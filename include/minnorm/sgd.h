@@ -133,8 +133,10 @@ typedef struct {
                             iteration)                                      */
   double gemm_flops;     /* flops of one epoch's kernel rows: 2 n^2 d        */
   int converged;         /* pcg: the tolerance was met                      */
-  size_t step_halvings;  /* kernel: epochs restarted with eta halved because
-                            the batch loss grew threefold (eta is the final) */
+  size_t step_halvings;  /* kernel: epochs whose mean batch loss grew to
+                            three times the lowest so far (the run went back
+                            to the iterate that began the lowest, eta halved;
+                            eta is the final one)                           */
   double ref_residual;   /* ||K alpha* - Y||_F / ||Y||_F of the reference (a
                             run refuses one above 1e-4: not this problem's
                             exact solution)                                 */

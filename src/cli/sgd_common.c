@@ -122,8 +122,9 @@ void cli_sgd_help(FILE *f)
 "                       size beta / lambda_{q+1}, at most 2048)\n"
 "  --eta E              step (default: the largest admissible for the batch,\n"
 "                       from the subsample's eigenvalues; printed).  Kernel: an\n"
-"                       epoch whose batch loss grows threefold is restarted with\n"
-"                       eta halved (reported)\n"
+"                       epoch whose mean batch loss grows to three times the\n"
+"                       lowest so far is redone from the iterate that began\n"
+"                       the lowest, with eta halved (reported)\n"
 "  --eigenpro q|auto    EigenPro: precondition the top q eigen-directions of K\n"
 "                       (kernel; primal: of the features' covariance, from the\n"
 "                       linear kernel on the subsample; default 0 = plain SGD);\n"
@@ -284,8 +285,9 @@ void cli_sgd_print_summary(FILE *f, const cli_sgd_run *run)
           r->eta, r->eta_max, r->q, r->s, r->lambda_1, r->lambda_q1, r->tiles ? r->tiles : "-",
           r->stored_kernel ? " (K stored)" : " (from the data)");
   if (r->step_halvings)
-    fprintf(f, "# the batch loss grew threefold within an epoch %zu time(s): the epoch was restarted "
-               "with eta halved (final eta %.4g)\n", r->step_halvings, r->eta);
+    fprintf(f, "# an epoch's loss grew to three times the lowest so far %zu time(s): each time "
+               "redone from the iterate that began the lowest, eta halved (final eta %.4g)\n",
+            r->step_halvings, r->eta);
   fprintf(f, "# time: set-up %.2f s, training %.2f s (median %s %.3f s), evaluation %.2f s\n",
           r->t_setup, r->t_train, r->method == MN_SGD_PCG ? "iteration" : "epoch", r->t_epoch,
           r->t_eval);

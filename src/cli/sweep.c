@@ -221,9 +221,10 @@ static mn_status sweep_sgd(sweep_args *a, mn_pipeline *pipe, mn_progress *prog)
         printf(",%zu,", cv->epochs_to_fit);
         mn_sgd_csv_row(stdout, &cv->rows[i]);
       }
-      printf("# %s: zero training error after %zu epochs%s, final test error %.2f %%\n",
+      printf("# %s: zero training error after %zu epochs%s, final test error %.2f %%, eta %.4g "
+             "(%zu halvings)\n",
              cv->label, cv->epochs_to_fit, cv->epochs_to_fit ? "" : " (never, within the run)",
-             100 * runs[k].res.last.test_error);
+             100 * runs[k].res.last.test_error, runs[k].res.eta, runs[k].res.step_halvings);
       fflush(stdout);
     }
   }

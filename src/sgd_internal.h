@@ -34,16 +34,13 @@ typedef struct {
   double *alpha_best;     /* the iterate of the lowest batch loss so far   */
   double *g, *GS, *H, *ws;
   size_t *perm, *batch;
-  size_t *spos;              /* S's rows, sorted (ep->idx)                   */
   mn_eigenpro *ep;
   /* pcg */
   double *Kd;                /* stored double K (pcg --store-kernel)          */
   mn_precond *M;
-  size_t pcg_eval_every;
   double t_pcg_eval, t_pcg_start;
   double *epoch_times;
   size_t n_epoch_times;
-  mn_status eval_status;
 } sgd_job;
 
 static inline double *sgd_dalloc(size_t k) { return malloc((k ? k : 1) * sizeof(double)); }

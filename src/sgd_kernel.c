@@ -255,7 +255,7 @@ static mn_status run_kernel_sgd(sgd_job *j)
     j->sqf[i] = (float)q;
   }
   for (size_t i = 0; i < n * c; i++) j->af[i] = (float)j->alpha[i];
-  if (o->store_kernel && res->stored_kernel) {
+  if (res->stored_kernel) {
     j->Kf = sgd_falloc(n * n);
     if (!j->Kf) return mn_error_set(MN_ERR_NOMEM, "minnorm sgd: out of memory for the stored K");
     build_stored(j, bmax);

@@ -19,7 +19,7 @@ static void pcg_monitor(void *ctx, const mn_iter_event *ev)
   mn_progress_note(j->o->progress, "iteration %zu: relative residual %.3e", it,
                    ev->rel_residual);
   j->res->epochs = it;
-  if (it == 0 || !j->pcg_eval_every || it % j->pcg_eval_every) return;
+  if (it == 0 || !j->o->eval_every || it % j->o->eval_every) return;
   const double now = mn_time_now();
   const double t_train = j->res->t_setup + (now - j->t_pcg_start) - j->t_pcg_eval;
   const double before = j->res->t_eval;
@@ -66,7 +66,6 @@ mn_status sgd_run_pcg(sgd_job *j)
   res->t_setup = mn_time_now() - t0;
   mn_sgd_epoch e;
   sgd_evaluate(j, j->alpha, 0, q ? (double)res->s / (double)n : 0, res->t_setup, &e);
-  j->pcg_eval_every = o->eval_every;
   mn_iter_opts io;
   memset(&io, 0, sizeof io);
   io.rule = MN_STOP_FRO;

@@ -109,7 +109,6 @@ static void monitor(void *ctx, const mn_sgd_epoch *e)
   w->last_epoch = e->epoch;
   w->last_dist = e->rel_dist;
   w->calls++;
-  if (getenv("SGD_DEBUG")) fprintf(stderr, "epoch %zu dist %.3e res %.3e loss %.3e\n", e->epoch, e->rel_dist, e->rel_residual, e->train_loss);
 }
 
 /* EigenPro with the subsample = all rows converges to K^-1 Y; the
@@ -134,7 +133,6 @@ static void test_eigenpro_converges(void)
   CU_ASSERT_EQUAL_FATAL(mn_sgd_kernel_run(&o, p.train, p.test, &ref, a, pred, &res), MN_OK);
   /* float kernel rows: about 1e-6 relative in g */
   const double rd = tu_reldiff(n * C, a, p.alpha_star);
-  if (getenv("SGD_DEBUG")) fprintf(stderr, "eigenpro rd %.3e eta %g max %g b %zu l1 %g lq1 %g\n", rd, res.eta, res.eta_max, res.batch, res.lambda_1, res.lambda_q1);
   CU_ASSERT(rd < 1e-3);
   CU_ASSERT(residual(&p, a) < 1e-4);
   /* the run's own measure agrees with the independent one */
@@ -236,14 +234,10 @@ static void test_pcg(void)
     o.ep.q = k ? 40 : 0;
     o.ep.s = 150;
     o.store_kernel = k; /* both operators */
-    watch w = {0, 0, 1, 0, 0};
-    o.monitor = monitor;
-    o.monitor_ctx = &w;
     mn_sgd_result res;
     CU_ASSERT_EQUAL_FATAL(mn_sgd_kernel_run(&o, q.train, NULL, &ref, a, NULL, &res), MN_OK);
     CU_ASSERT(res.converged);
     iters[k] = res.epochs;
-    if (getenv("SGD_DEBUG")) fprintf(stderr, "pcg q %zu: %zu iterations, conv %d, dist %.3e, eta %g lq1 %g\n", o.ep.q, res.epochs, res.converged, res.last.rel_dist, res.eta, res.lambda_q1);
     CU_ASSERT(tu_reldiff(n * C, a, q.alpha_star) < 1e-7);
     CU_ASSERT(res.last.rel_dist < 1e-7);
     CU_ASSERT(residual(&q, a) < 1e-10);

@@ -251,8 +251,8 @@ mn_status cli_sgd_run_one(const cli_common *c, const cli_sgd_opts *s, const mn_d
               : mn_sgd_kernel_run(&o, train, test, rp, run->coef, run->pred, &run->res);
   if (!st && have_ref && !isfinite(run->ref.residual)) run->ref.residual = run->res.ref_residual;
   if (!st && primal && !have_ref) {
-    run->ref.source = "exact fit of the linear kernel on the features, in this run";
-    snprintf(run->ref_source, sizeof run->ref_source, "%s", run->ref.source);
+    snprintf(run->ref_source, sizeof run->ref_source,
+             "exact fit of the linear kernel on the features, in this run");
     run->ref.source = run->ref_source;
     run->ref.norm = run->res.w_star_norm;
     run->ref.test_error = NAN;

@@ -303,8 +303,11 @@ mn_status mn_gabor_transform_progress(mn_gabor_plan *p, const mn_dataset *in,
                         p->h, p->w, p->channels);
   MN_TRY(mn_dataset_create(in->n, p->dim, in->nclass, out));
   mn_dataset *ds = *out;
-  memcpy(ds->md5, in->md5, sizeof ds->md5);
-  memcpy(ds->path, in->path, sizeof ds->path);
+  mn_status ms = mn_dataset_copy_meta(ds, in);
+  if (ms) {
+    mn_dataset_destroy(out);
+    return ms;
+  }
   ds->h = 1;
   ds->w = p->dim;
   ds->channels = 1;

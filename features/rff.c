@@ -125,8 +125,11 @@ mn_status mn_rff_transform(const mn_rff *r, const mn_dataset *in, mn_dataset **o
                         in->d, r->d);
   MN_TRY(mn_dataset_create(in->n, r->D, in->nclass, out));
   mn_dataset *ds = *out;
-  memcpy(ds->md5, in->md5, sizeof ds->md5);
-  memcpy(ds->path, in->path, sizeof ds->path);
+  mn_status ms = mn_dataset_copy_meta(ds, in);
+  if (ms) {
+    mn_dataset_destroy(out);
+    return ms;
+  }
   if (in->n) memcpy(ds->y, in->y, in->n * sizeof *ds->y);
   mn_progress_begin(progress, "rff", (double)in->n);
   rff_rows(r, in->n, in->x, ds->x, progress);

@@ -35,8 +35,50 @@ void mn_dataset_destroy(mn_dataset **ds)
   if (!ds || !*ds) return;
   free((*ds)->x);
   free((*ds)->y);
+  free((*ds)->class_values);
+  free((*ds)->scale_mean);
+  free((*ds)->scale_sd);
   free(*ds);
   *ds = NULL;
+}
+
+static double *dup_doubles(const double *a, size_t n)
+{
+  double *b = malloc((n ? n : 1) * sizeof *b);
+  if (b && n) memcpy(b, a, n * sizeof *b);
+  return b;
+}
+
+mn_status mn_dataset_copy_meta(mn_dataset *dst, const mn_dataset *src)
+{
+  if (dst == src) return MN_OK;
+  double *cv = NULL, *mean = NULL, *sd = NULL;
+  if (src->class_values && !(cv = dup_doubles(src->class_values, (size_t)src->nclass)))
+    goto nomem;
+  if (src->scale_mean && src->scale_sd &&
+      (!(mean = dup_doubles(src->scale_mean, src->scale_d)) ||
+       !(sd = dup_doubles(src->scale_sd, src->scale_d))))
+    goto nomem;
+  memcpy(dst->md5, src->md5, sizeof dst->md5);
+  memcpy(dst->path, src->path, sizeof dst->path);
+  memcpy(dst->kind, src->kind, sizeof dst->kind);
+  memcpy(dst->dtype, src->dtype, sizeof dst->dtype);
+  free(dst->class_values);
+  free(dst->scale_mean);
+  free(dst->scale_sd);
+  dst->class_values = cv;
+  dst->scale_mean = mean;
+  dst->scale_sd = sd;
+  dst->scale_d = mean ? src->scale_d : 0;
+  dst->unlabeled = src->unlabeled;
+  dst->scale = src->scale;
+  dst->index_base = src->index_base;
+  return MN_OK;
+nomem:
+  free(cv);
+  free(mean);
+  free(sd);
+  return mn_error_set(MN_ERR_NOMEM, "dataset: out of memory");
 }
 
 int mn_dataset_classes_present(const mn_dataset *ds)

@@ -69,7 +69,11 @@ mn_status mn_dataset_copy(const mn_dataset *ds, mn_dataset **out)
   c->y = y;
   memcpy(c->x, ds->x, ds->n * ds->d * sizeof *x);
   memcpy(c->y, ds->y, ds->n * sizeof *y);
-  return MN_OK;
+  /* The owned side arrays are duplicated, not shared. */
+  c->class_values = c->scale_mean = c->scale_sd = NULL;
+  mn_status s = mn_dataset_copy_meta(c, ds);
+  if (s) mn_dataset_destroy(out);
+  return s;
 }
 
 /* Seeds a per-item generator so that draws for item i do not depend on how

@@ -12,6 +12,18 @@
 #include <stdint.h>
 #include "minnorm/status.h"
 
+/* How the loader scaled the features (--scale).  Default per source:
+ * mnist, cifar10 and uint8 .npy X: 255 (x / 255, pixels in [0, 1]); float
+ * .npy X and libsvm: none.  standardize: x_j' = (x_j - mean_j) / sd_j with
+ * the training rows' mean and standard deviation (sd 0 -> 1), the test set
+ * scaled with the training set's statistics. */
+typedef enum {
+  MN_SCALE_DEFAULT = 0,
+  MN_SCALE_NONE,
+  MN_SCALE_255,
+  MN_SCALE_STANDARDIZE
+} mn_scale_kind;
+
 typedef struct {
   size_t n, d;       /* samples, features per sample                    */
   double *x;         /* row-major n × d, owned                          */
@@ -20,11 +32,28 @@ typedef struct {
   size_t h, w, channels; /* image shape; d == h*w*channels              */
   char md5[2][33];   /* md5 of the image and label files ("" if none)   */
   char path[2][1024];/* the files it came from                          */
+  /* Users' own data (npy, libsvm); zero for mnist and cifar10.            */
+  char kind[16];     /* "mnist", "cifar10", "npy", "libsvm" ("" if made) */
+  double *class_values; /* nclass original label values, ascending (owned);
+                           NULL: class k is label k (MNIST, CIFAR-10)     */
+  int unlabeled;     /* 1: no label file was given (y all 0; predict only) */
+  mn_scale_kind scale; /* the scaling applied (never DEFAULT once loaded) */
+  double *scale_mean, *scale_sd; /* standardize: scale_d entries each, the
+                           raw features' statistics (owned)              */
+  size_t scale_d;     /* their length (the raw d, before any feature map)  */
+  int index_base;    /* libsvm: 0 or 1, the detected feature index base   */
+  char dtype[16];    /* npy: X's dtype as in the file, e.g. "<f4", "|u1"  */
 } mn_dataset;
 
 /* Returns new, zero-filled n × d dataset with nclass classes — caller
  * destroys.  Fails with MN_ERR_NOMEM or MN_ERR_ARG (d == 0, overflow). */
 mn_status mn_dataset_create(size_t n, size_t d, int nclass, mn_dataset **out);
+
+/* Copies src's provenance into dst: md5, path, kind, class_values,
+ * unlabeled, scale with its statistics, index_base, dtype (the owned arrays
+ * are duplicated; dst's old ones freed).  Not the shape, x or y: a feature
+ * map's output keeps where its rows came from.  Fails with MN_ERR_NOMEM. */
+mn_status mn_dataset_copy_meta(mn_dataset *dst, const mn_dataset *src);
 
 /* Frees the dataset; accepts NULL and *ds == NULL; sets *ds = NULL. */
 void mn_dataset_destroy(mn_dataset **ds);

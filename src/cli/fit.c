@@ -10,7 +10,7 @@
 
 typedef struct {
   cli_common com;
-  const char *out, *save_model, *save_pred;
+  const char *out, *save_model, *save_alpha, *save_pred;
 } fit_args;
 
 void cli_fit_help(FILE *f)
@@ -27,6 +27,7 @@ void cli_fit_help(FILE *f)
 "output:\n"
 "  --out FILE.json      JSON report with results and provenance\n"
 "  --save-model FILE    alpha as a .npy file (float64, shape (n, classes))\n"
+"  --save-alpha FILE    alpha as a .npy file (float64, shape (n, classes))\n"
 "  --save-pred FILE     test-set predictions, one class per line\n", f);
   cli_common_help(f);
   cli_common_help_tail(f);
@@ -50,6 +51,9 @@ static int parse(int argc, char **argv, fit_args *a, int *help)
     } else if ((r = cli_flag(argc, argv, &i, "--save-model", &v)) != 0) {
       if (r < 0) return 2;
       a->save_model = v;
+    } else if ((r = cli_flag(argc, argv, &i, "--save-alpha", &v)) != 0) {
+      if (r < 0) return 2;
+      a->save_alpha = v;
     } else if ((r = cli_flag(argc, argv, &i, "--save-pred", &v)) != 0) {
       if (r < 0) return 2;
       a->save_pred = v;
@@ -83,10 +87,11 @@ int cli_fit_main(int argc, char **argv)
     return 0;
   }
   if (cli_check_outputs("minnorm fit", "--out", a.out, "--save-model", a.save_model,
+                        "--save-alpha", a.save_alpha,
                         "--save-pred", a.save_pred, (const char *)NULL))
     return 1;
 
-  int rc = 1, wrote_model = 0, wrote_pred = 0;
+  int rc = 1, wrote_model = 0, wrote_alpha = 0, wrote_pred = 0;
   mn_progress *prog = cli_common_progress(&a.com);
   mn_dataset *train = NULL, *test = NULL;
   mn_model model;
@@ -135,6 +140,9 @@ int cli_fit_main(int argc, char **argv)
   if (mn_dist_rank() == 0) {
     if (a.save_model && !(s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))
       wrote_model = 1;
+    if (!s && a.save_alpha &&
+        !(s = mn_npy_write(a.save_alpha, model.n, model.c, model.alpha, 1)))
+      wrote_alpha = 1;
     if (!s && a.save_pred && !(s = write_predictions(a.save_pred, test->n, pred)))
       wrote_pred = 1;
     if (!s && a.out) {
@@ -155,6 +163,7 @@ fail:
   cli_traceback("minnorm fit");
   /* Outputs are all-or-nothing: remove those this run already wrote. */
   if (wrote_model) remove(a.save_model);
+  if (wrote_alpha) remove(a.save_alpha);
   if (wrote_pred) remove(a.save_pred);
 done:
   mn_progress_destroy(&prog);

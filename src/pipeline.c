@@ -25,6 +25,9 @@ struct mn_pipeline {
   size_t feature_runs;
   double feature_seconds;    /* of the last run                              */
   int spent;                 /* single_run: the one run has started          */
+  mn_dataset *meta_train, *meta_test; /* no rows: the raw sets' shape and
+                                provenance (model files), kept after a run */
+  double inputs_mean, inputs_sd; /* the last run's Gaussian inputs           */
 };
 
 mn_pipeline_opts mn_pipeline_opts_default(void)
@@ -69,9 +72,23 @@ void mn_pipeline_destroy(mn_pipeline **pp)
   mn_rff_destroy(&p->rff);
   mn_dataset_destroy(&p->raw_train);
   mn_dataset_destroy(&p->raw_test);
+  mn_dataset_destroy(&p->meta_train);
+  mn_dataset_destroy(&p->meta_test);
   free(p->data);
   free(p);
   *pp = NULL;
+}
+
+/* A dataset without rows carrying ds's shape and provenance. */
+static mn_status raw_meta(const mn_dataset *ds, mn_dataset **out)
+{
+  MN_TRY(mn_dataset_create(0, ds->d, ds->nclass, out));
+  (*out)->h = ds->h;
+  (*out)->w = ds->w;
+  (*out)->channels = ds->channels;
+  mn_status s = mn_dataset_copy_meta(*out, ds);
+  if (s) mn_dataset_destroy(out);
+  return s;
 }
 
 mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
@@ -94,6 +111,8 @@ mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
   p->n = p->raw_train->n;
   p->n_test = p->raw_test->n;
   p->nclass = p->raw_train->nclass;
+  MN_TRY_GOTO(s, raw_meta(p->raw_train, &p->meta_train), fail);
+  MN_TRY_GOTO(s, raw_meta(p->raw_test, &p->meta_test), fail);
   if (o->features == MN_FEATURES_GABOR) {
     const mn_dataset *tr = p->raw_train;
     MN_TRY_GOTO(s, mn_gabor_plan_create(&o->gabor, tr->h, tr->w, tr->channels, &p->gabor),
@@ -138,6 +157,8 @@ static mn_status compute_inputs(mn_pipeline *p, const mn_transform *t, mn_progre
   if (t->inputs != MN_INPUTS_TRUE) {
     MN_TRY_GOTO(s, take_raw(p, &p->raw_train, &ta), fail);
     MN_TRY_GOTO(s, take_raw(p, &p->raw_test, &tb), fail);
+    if (t->inputs == MN_INPUTS_GAUSSIAN)
+      mn_transform_inputs_stats(ta, &p->inputs_mean, &p->inputs_sd);
     MN_TRY_GOTO(s, mn_transform_apply_inputs(t, ta, tb), fail);
     xa = ta;
     xb = tb;
@@ -235,4 +256,20 @@ void mn_pipeline_sizes(const mn_pipeline *p, size_t *n, size_t *n_test, int *ncl
   if (n) *n = p->n;
   if (n_test) *n_test = p->n_test;
   if (nclass) *nclass = p->nclass;
+}
+
+const mn_dataset *mn_pipeline_raw_meta(const mn_pipeline *p, int test)
+{
+  return test ? p->meta_test : p->meta_train;
+}
+
+void mn_pipeline_inputs_stats(const mn_pipeline *p, double *mean, double *sd)
+{
+  *mean = p->inputs_mean;
+  *sd = p->inputs_sd;
+}
+
+const mn_pipeline_opts *mn_pipeline_options(const mn_pipeline *p)
+{
+  return &p->o;
 }

@@ -162,43 +162,63 @@ static mn_status check_shapes(const mn_dataset *train, const mn_dataset *test)
   return MN_OK;
 }
 
-mn_status mn_transform_apply_inputs(const mn_transform *t, mn_dataset *train,
-                                    mn_dataset *test)
+void mn_transform_inputs_stats(const mn_dataset *train, double *mean, double *sd)
 {
-  MN_TRY(check_shapes(train, test));
-  if (t->inputs == MN_INPUTS_TRUE) return MN_OK;
+  /* Mean and variance of all the training pixels (two-pass). */
+  double mu = 0, var = 0;
+  const size_t total = train->n * train->d;
+  for (size_t i = 0; i < total; i++) mu += train->x[i];
+  mu = total ? mu / (double)total : 0;
+  for (size_t i = 0; i < total; i++) var += (train->x[i] - mu) * (train->x[i] - mu);
+  var = total > 1 ? var / (double)(total - 1) : 0;
+  *mean = mu;
+  *sd = sqrt(var);
+}
 
-  const size_t d = train->d;
-  size_t *perm = malloc(d * sizeof *perm);
-  double *tmp = malloc(d * sizeof *tmp);
+mn_status mn_transform_apply_inputs_set(const mn_transform *t, double mean, double sd,
+                                        mn_dataset *ds, int is_test)
+{
+  if (t->inputs == MN_INPUTS_TRUE) return MN_OK;
+  const uint64_t first = is_test ? TEST_ITEM0 : 0;
+  if (t->inputs == MN_INPUTS_GAUSSIAN) {
+    gaussian_fill(ds, t->seed, first, mean, sd);
+    return MN_OK;
+  }
+  const size_t d = ds->d;
+  size_t *perm = malloc((d ? d : 1) * sizeof *perm);
+  double *tmp = malloc((d ? d : 1) * sizeof *tmp);
   if (!perm || !tmp) {
     free(perm);
     free(tmp);
     return mn_error_set(MN_ERR_NOMEM, "transform: out of memory");
   }
   if (t->inputs == MN_INPUTS_SHUFFLED) {
+    /* One permutation of the pixel positions for every image (it depends
+     * on the seed and d only). */
     mn_rng r;
     mn_rng_seed(&r, t->seed, MN_STREAM_PIXEL_PERM);
     mn_rng_permutation(&r, d, perm);
-    permute_rows(train, perm, tmp);
-    if (test) permute_rows(test, perm, tmp);
-  } else if (t->inputs == MN_INPUTS_RANDOM) {
-    permute_each(train, t->seed, 0, perm, tmp);
-    if (test) permute_each(test, t->seed, TEST_ITEM0, perm, tmp);
+    permute_rows(ds, perm, tmp);
   } else {
-    /* Mean and variance of all original training pixels (two-pass). */
-    double mean = 0, var = 0;
-    size_t total = train->n * d;
-    for (size_t i = 0; i < total; i++) mean += train->x[i];
-    mean = total ? mean / (double)total : 0;
-    for (size_t i = 0; i < total; i++) var += (train->x[i] - mean) * (train->x[i] - mean);
-    var = total > 1 ? var / (double)(total - 1) : 0;
-    gaussian_fill(train, t->seed, 0, mean, sqrt(var));
-    if (test) gaussian_fill(test, t->seed, TEST_ITEM0, mean, sqrt(var));
+    permute_each(ds, t->seed, first, perm, tmp);
   }
   free(perm);
   free(tmp);
   return MN_OK;
+}
+
+mn_status mn_transform_apply_inputs(const mn_transform *t, mn_dataset *train,
+                                    mn_dataset *test)
+{
+  MN_TRY(check_shapes(train, test));
+  if (t->inputs == MN_INPUTS_TRUE) return MN_OK;
+  double mean = 0, sd = 0;
+  if (t->inputs == MN_INPUTS_GAUSSIAN) mn_transform_inputs_stats(train, &mean, &sd);
+  /* Test first: its Gaussian statistics are those of the original training
+   * pixels, which the training set's transform overwrites.  Neither fails
+   * once the scratch is allocated, so a failure changes nothing. */
+  if (test) MN_TRY(mn_transform_apply_inputs_set(t, mean, sd, test, 1));
+  return mn_transform_apply_inputs_set(t, mean, sd, train, 0);
 }
 
 mn_status mn_transform_apply(const mn_transform *t, mn_dataset *train,

@@ -131,4 +131,18 @@ double mn_pipeline_feature_seconds(const mn_pipeline *p);
  * NULL. */
 void mn_pipeline_sizes(const mn_pipeline *p, size_t *n, size_t *n_test, int *nclass);
 
+/* The options the pipeline was made with (its copy; o->data is its copy of
+ * the spec).  Borrowed. */
+const mn_pipeline_opts *mn_pipeline_options(const mn_pipeline *p);
+
+/* The raw training (test = 0) or test (1) set as loaded, without its rows:
+ * d, h, w, channels, nclass and the provenance (files, md5s, classes,
+ * scaling) — what a model file records.  Borrowed, valid for the
+ * pipeline's life. */
+const mn_dataset *mn_pipeline_raw_meta(const mn_pipeline *p, int test);
+
+/* The mean and standard deviation of the original training pixels that the
+ * last run's Gaussian inputs used (0, 0 if it had none). */
+void mn_pipeline_inputs_stats(const mn_pipeline *p, double *mean, double *sd);
+
 #endif

@@ -77,6 +77,16 @@ mn_status mn_transform_apply_labels(const mn_transform *t, mn_dataset *train,
 mn_status mn_transform_apply_inputs(const mn_transform *t, mn_dataset *train,
                                     mn_dataset *test);
 
+/* The inputs half for one set alone, as mn_transform_apply_inputs does it
+ * to the training set (is_test 0) or to the test set (is_test 1): the same
+ * permutations and noise, item by item.  mean and sd are the Gaussian
+ * inputs' (mn_transform_inputs_stats of the original training pixels;
+ * ignored otherwise).  Fails with MN_ERR_NOMEM before changing anything. */
+mn_status mn_transform_apply_inputs_set(const mn_transform *t, double mean, double sd,
+                                        mn_dataset *ds, int is_test);
+/* Mean and (sample) standard deviation of all of train's pixels. */
+void mn_transform_inputs_stats(const mn_dataset *train, double *mean, double *sd);
+
 /* Returns a new deep copy of ds — caller destroys. */
 mn_status mn_dataset_copy(const mn_dataset *ds, mn_dataset **out);
 

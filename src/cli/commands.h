@@ -9,6 +9,8 @@ int cli_sweep_main(int argc, char **argv);
 void cli_sweep_help(FILE *f);
 int cli_sgd_main(int argc, char **argv);
 void cli_sgd_cmd_help(FILE *f);
+int cli_predict_main(int argc, char **argv);
+void cli_predict_help(FILE *f);
 int cli_interpolants_main(int argc, char **argv);
 void cli_interpolants_help(FILE *f);
 #endif

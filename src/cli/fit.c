@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/io.h"
+#include "minnorm/model_file.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"
@@ -26,8 +27,13 @@ void cli_fit_help(FILE *f)
 "\n"
 "output:\n"
 "  --out FILE.json      JSON report with results and provenance\n"
-"  --save-model FILE    alpha as a .npy file (float64, shape (n, classes))\n"
-"  --save-alpha FILE    alpha as a .npy file (float64, shape (n, classes))\n"
+"  --save-model FILE    the model file (any name, e.g. model.mnm): alpha, the\n"
+"                       training rows the kernel compares with, the kernel,\n"
+"                       feature map, randomization and the training data's\n"
+"                       files and md5s; an uncompressed zip that numpy.load\n"
+"                       opens (meta.json + .npy arrays).  minnorm predict and\n"
+"                       sgd --compare read it\n"
+"  --save-alpha FILE    alpha alone as a .npy file (float64, shape (n, classes))\n"
 "  --save-pred FILE     test-set predictions, one class per line\n", f);
   cli_common_help(f);
   cli_common_help_tail(f);
@@ -138,8 +144,12 @@ int cli_fit_main(int argc, char **argv)
 
   /* Rank 0 writes; every rank learns whether it could. */
   if (mn_dist_rank() == 0) {
-    if (a.save_model && !(s = mn_npy_write(a.save_model, model.n, model.c, model.alpha, 1)))
-      wrote_model = 1;
+    if (a.save_model) {
+      mn_model_file mf;
+      mn_model_file_of_fit(&mf, &a.com.fit, pipe, &a.com.tr, changed, train, &res,
+                           model.alpha);
+      if (!(s = mn_model_file_save(a.save_model, &mf))) wrote_model = 1;
+    }
     if (!s && a.save_alpha &&
         !(s = mn_npy_write(a.save_alpha, model.n, model.c, model.alpha, 1)))
       wrote_alpha = 1;

@@ -21,6 +21,8 @@ static void usage(FILE *f)
           "             input mode; CSV and plot\n"
           "  sgd        train by SGD (kernel, EigenPro, Nystrom PCG, primal) and\n"
           "             measure it epoch by epoch against the exact solution\n"
+          "  predict    a model saved by fit --save-model on new data: labels,\n"
+          "             scores, error\n"
           "  interpolants  norms of interpolants that do not generalize, beside the\n"
           "             min-norm one\n"
           "\n"
@@ -60,6 +62,8 @@ static int dispatch(int argc, char **argv)
     cli_sgd_cmd_help(stdout);
     fputs("\n", stdout);
     cli_interpolants_help(stdout);
+    fputs("\n", stdout);
+    cli_predict_help(stdout);
     return 0;
   }
   if (!strcmp(argv[1], "--version")) {
@@ -69,6 +73,7 @@ static int dispatch(int argc, char **argv)
   if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sweep")) return cli_sweep_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sgd")) return cli_sgd_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "predict")) return cli_predict_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "interpolants")) return cli_interpolants_main(argc - 1, argv + 1);
   fprintf(stderr, "minnorm: unknown command '%s' (see minnorm --help)\n", argv[1]);
   return 2;

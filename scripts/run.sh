@@ -20,5 +20,5 @@ mkdir -p "$ROOT/results"
 exec "$ROOT/build/minnorm" fit \
   --data "mnist:$DATA/mnist" --n 10000 --kernel gaussian --sigma 5 \
   --out "$ROOT/results/fit-mnist-10000.json" \
-  --save-model "$ROOT/results/alpha-mnist-10000.npy" \
+  --save-model "$ROOT/results/model-mnist-10000.mnm" \
   "$@"

@@ -15,7 +15,7 @@
 #              the PNG figure.
 #   seeds      the same --seed gives the same alpha bits and the same CSV
 #              except the timing columns; another --seed another alpha.
-#   --compare  an alpha from fit --save-model gives the distances of the
+#   --compare  an alpha from fit --save-alpha (or its model file) gives the distances of the
 #              in-run exact fit; one from another --n is refused (exit 1, one
 #              line naming the file and its shape) and one from other labels
 #              ("not the exact solution"), with no output file left.
@@ -68,7 +68,7 @@ ntest=$((ntest + 1))
 k=$work/kernel
 mkdir -p "$k"
 run sgd "${D[@]}" "${EP[@]}" --out "$k/s.csv" --plot "$k/s.png" --report "$k/s.json" \
-    --save-model "$k/a.npy"
+    --save-alpha "$k/a.npy"
 if [ "$rc" -ne 0 ]; then
   fail "sgd kernel: exit $rc: $(head -c 500 "$work/stderr")"
 elif "$py" - "$k/s.csv" "$work/stdout" "$k/s.json" "$k/a.npy" <<'PY'
@@ -146,9 +146,9 @@ else fail "sgd kernel: stray files: $(ls -A "$k" "$work/cwd" | tr '\n' ' ')"; fi
 
 # ---- 2. seeds ----------------------------------------------------------------------
 ntest=$((ntest + 1))
-run sgd "${D[@]}" "${EP[@]}" --quiet --out "$k/s2.csv" --save-model "$k/a2.npy"
+run sgd "${D[@]}" "${EP[@]}" --quiet --out "$k/s2.csv" --save-alpha "$k/a2.npy"
 rc2=$rc
-run sgd "${D[@]}" "${EP[@]}" --quiet --seed 2 --out "$k/s3.csv" --save-model "$k/a3.npy"
+run sgd "${D[@]}" "${EP[@]}" --quiet --seed 2 --out "$k/s3.csv" --save-alpha "$k/a3.npy"
 rc3=$rc
 if [ "$rc2$rc3" != 00 ]; then
   fail "seeds: exit $rc2 $rc3: $(head -c 300 "$work/stderr")"
@@ -172,7 +172,7 @@ else ok "seeds: same bits and rows for one --seed, another alpha for another"; f
 ntest=$((ntest + 1))
 cmpd=$work/compare
 mkdir -p "$cmpd"
-run fit "${D[@]}" --quiet --save-model "$cmpd/exact.npy"
+run fit "${D[@]}" --quiet --save-alpha "$cmpd/exact.npy"
 rcf=$rc
 run sgd "${D[@]}" "${EP[@]}" --quiet --compare "$cmpd/exact.npy" --out "$cmpd/c.csv" \
     --report "$cmpd/c.json"
@@ -202,7 +202,7 @@ compare_refused() {
   local out=$work/cmpfail-$ntest
   mkdir -p "$out"
   run sgd "${D[@]}" --epochs 2 --compare "$file" --out "$out/s.csv" --report "$out/s.json" \
-      --plot "$out/s.png" --save-model "$out/a.npy"
+      --plot "$out/s.png" --save-alpha "$out/a.npy"
   local bad=""
   [ "$rc" -eq 1 ] || bad+=" exit $rc (expected 1);"
   [ "$(grep -c '' "$work/stderr")" -eq 1 ] || bad+=" $(grep -c '' "$work/stderr") stderr lines;"
@@ -213,10 +213,10 @@ compare_refused() {
   if [ -n "$bad" ]; then fail "$label:$bad stderr: $(head -c 400 "$work/stderr")"
   else ok "$label"; fi
 }
-run fit --data "mnist:$data" --n 200 --n-test 100 --quiet --save-model "$cmpd/n200.npy"
+run fit --data "mnist:$data" --n 200 --n-test 100 --quiet --save-alpha "$cmpd/n200.npy"
 [ "$rc" -eq 0 ] || fail "fit --n 200: exit $rc: $(head -c 300 "$work/stderr")"
 compare_refused "--compare from another --n refused" "$cmpd/n200.npy" shape "(200, 10)"
-run fit "${D[@]}" --labels random --quiet --save-model "$cmpd/random.npy"
+run fit "${D[@]}" --labels random --quiet --save-alpha "$cmpd/random.npy"
 [ "$rc" -eq 0 ] || fail "fit --labels random: exit $rc: $(head -c 300 "$work/stderr")"
 compare_refused "--compare from other labels refused" "$cmpd/random.npy" \
   "not the exact solution"
@@ -279,7 +279,7 @@ pr=$work/primal
 mkdir -p "$pr"
 ntest=$((ntest + 1))
 run sgd "${D[@]}" --method primal --epochs 100 --eval-every 10 --quiet --report "$pr/z.json" \
-    --out "$pr/z.csv" --save-model "$pr/w.npy"
+    --out "$pr/z.csv" --save-alpha "$pr/w.npy"
 if [ "$rc" -ne 0 ]; then
   fail "primal: exit $rc: $(head -c 300 "$work/stderr")"
 elif "$py" - "$pr/z.json" "$pr/z.csv" "$pr/w.npy" <<'PY'
@@ -326,7 +326,7 @@ else fail "primal --w0: content check failed (see above)"; fi
 
 ntest=$((ntest + 1))
 run sgd "${D[@]}" --method primal --features rff:500 --epochs 20 --quiet --report "$pr/r.json" \
-    --out "$pr/r.csv" --save-model "$pr/r.npy"
+    --out "$pr/r.csv" --save-alpha "$pr/r.npy"
 if [ "$rc" -ne 0 ]; then
   fail "primal rff:500: exit $rc: $(head -c 300 "$work/stderr")"
 elif "$py" - "$pr/r.json" "$pr/r.csv" "$pr/r.npy" <<'PY'
@@ -355,7 +355,7 @@ sgd_bad() {
   local out=$work/bad-$ntest
   mkdir -p "$out"
   run sgd "${D[@]}" "$@" --out "$out/s.csv" --report "$out/s.json" --plot "$out/s.png" \
-      --save-model "$out/a.npy"
+      --save-alpha "$out/a.npy"
   local bad=""
   [ "$rc" -eq 2 ] || bad+=" exit $rc (expected 2);"
   [ "$(grep -c '' "$work/stderr")" -eq 1 ] || bad+=" $(grep -c '' "$work/stderr") stderr lines;"

@@ -225,7 +225,7 @@ ntest=$((ntest + 1))
 ref=$work/refuse
 mkdir -p "$ref"
 MINNORM_MEMORY_LIMIT=$((chol60 - 1)) run fit --data "mnist:$tiny" --n 60 --n-test 30 \
-    --out "$ref/r.json" --save-model "$ref/a.npy" --save-pred "$ref/p.txt"
+    --out "$ref/r.json" --save-alpha "$ref/a.npy" --save-pred "$ref/p.txt"
 bad=""
 [ "$rc" -eq 1 ] || bad+=" exit $rc (expected 1);"
 [ "$(grep -c '' "$work/stderr")" -eq 1 ] || bad+=" $(grep -c '' "$work/stderr") stderr lines;"

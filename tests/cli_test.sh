@@ -42,7 +42,7 @@ has_flag() { # has_flag FILE FLAG: FLAG appears as a whole word
 
 # ---- help ------------------------------------------------------------------
 flags=(--data --n --n-test --kernel --sigma --gamma --power --lambda --solver
-       --rcond --max-memory --seed --out --save-model --quiet
+       --rcond --max-memory --seed --out --save-model --save-alpha --quiet
        --labels --inputs --tol --maxit --cg --save-pred --features --gabor-scales
        --gabor-orientations --progress --randconv-filters --randconv-patch
        --randconv-bias --randconv-zca --randconv-pool --randconv-block --lambda-path)
@@ -72,7 +72,7 @@ check_good() { # check_good LABEL DATADIR [EXTRA ARGS...]
   local out=$work/out-$label
   mkdir -p "$out"
   run fit --data "mnist:$data" --n 60 --n-test 30 --out "$out/run.json" \
-      --save-model "$out/alpha.npy" --quiet "$@"
+      --save-alpha "$out/alpha.npy" --quiet "$@"
   if [ "$rc" -ne 0 ]; then
     fail "$label: exit $rc: $(head -c 500 "$work/stderr")"
     return
@@ -127,7 +127,7 @@ expect_fail() {
   ntest=$((ntest + 1))
   local out=$work/fail-$ntest
   mkdir -p "$out"
-  run "$@" --out "$out/run.json" --save-model "$out/alpha.npy"
+  run "$@" --out "$out/run.json" --save-alpha "$out/alpha.npy"
   local lines
   lines=$(grep -c '' "$work/stderr")
   local bad=""
@@ -225,9 +225,9 @@ expect_fail "--features foo" 2 "--features" fit --data "mnist:$good" "${D[@]}" -
 ntest=$((ntest + 1))
 mkdir -p "$work/out-rc"
 RC=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:100 --sigma 0.5)
-run "${RC[@]}" --out "$work/out-rc/run.json" --save-model "$work/out-rc/a.npy"
+run "${RC[@]}" --out "$work/out-rc/run.json" --save-alpha "$work/out-rc/a.npy"
 rc1=$rc
-run "${RC[@]}" --randconv-block 64 --save-model "$work/out-rc/b.npy"
+run "${RC[@]}" --randconv-block 64 --save-alpha "$work/out-rc/b.npy"
 why=$(feature_report_bad "$work/out-rc/run.json" \
   "randconv(F=100,k=6,patches,bias=0.5,zca=0.1,pool=2)" 800)
 if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
@@ -278,11 +278,11 @@ ntest=$((ntest + 1))
 rnd=$work/rnd
 mkdir -p "$rnd"
 R=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --labels random --inputs random)
-run "${R[@]}" --seed 7 --save-model "$rnd/a.npy" --save-pred "$rnd/a.txt"
+run "${R[@]}" --seed 7 --save-alpha "$rnd/a.npy" --save-pred "$rnd/a.txt"
 rc1=$rc
-run "${R[@]}" --seed 7 --save-model "$rnd/b.npy" --save-pred "$rnd/b.txt"
+run "${R[@]}" --seed 7 --save-alpha "$rnd/b.npy" --save-pred "$rnd/b.txt"
 rc2=$rc
-run "${R[@]}" --seed 8 --save-model "$rnd/c.npy"
+run "${R[@]}" --seed 8 --save-alpha "$rnd/c.npy"
 rc3=$rc
 if [ "$rc1$rc2$rc3" != 000 ]; then
   fail "random labels/inputs: exit codes $rc1 $rc2 $rc3: $(head -c 300 "$work/stderr")"

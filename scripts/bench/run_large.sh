@@ -10,7 +10,7 @@
 # packed factor rate / dgemm, single-precision factor rate / sgemm, mixed
 # whole-run time / (n^3/3 / sgemm), peak RSS / (kernel bytes + data), and how
 # closely the two solvers agree.  A 60k pair takes ~20 minutes; earlier
-# reports (JSON + .npy + .pred written by `minnorm fit --out --save-model
+# reports (JSON + .npy + .pred written by `minnorm fit --out --save-alpha
 # --save-pred`, paths without extension) can be reused with BENCH_REUSE.
 # Timings are reported, never asserted.
 set -euo pipefail

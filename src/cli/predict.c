@@ -159,6 +159,12 @@ int cli_predict_main(int argc, char **argv)
            : mf->pipe.features == MN_FEATURES_RFF ? "rff" : "randconv",
            mn_inputs_kind_name(mf->tr.inputs));
     printf("  %-22s %s, %s split, %zu rows\n", "data", a.data, a.split, ds->n);
+    if (mf->tr.labels != MN_LABELS_TRUE) {
+      char lab[64];
+      mn_transform_labels_name(&mf->tr, lab, sizeof lab);
+      printf("  %-22s %.2f %% (the model was fitted on --labels %s; errors count the "
+             "data's own labels)\n", "labels changed", 100 * mf->labels_changed, lab);
+    }
     if (ds->unlabeled) {
       printf("  %-22s (no labels)\n", "error");
     } else {

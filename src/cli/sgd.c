@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "minnorm/io.h"
+#include "minnorm/model_file.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"
@@ -14,7 +15,7 @@
 typedef struct {
   cli_common com;
   cli_sgd_opts sgd;
-  const char *out, *plot, *report, *save_model;
+  const char *out, *plot, *report, *save_model, *save_alpha;
 } sgd_args;
 
 void cli_sgd_cmd_help(FILE *f)
@@ -34,7 +35,9 @@ void cli_sgd_cmd_help(FILE *f)
 "  --out FILE.csv       the rows (written when the run completes)\n"
 "  --plot FILE.png      distances (log scale) and errors against epoch\n"
 "  --report FILE.json   summary with provenance, choices and every row\n"
-"  --save-model FILE    the final alpha (kernel, pcg) or W (primal) as .npy\n", f);
+"  --save-alpha FILE    the final alpha (kernel, pcg) or W (primal) as .npy\n"
+"  --save-model FILE    kernel, pcg: the model file of the final alpha (as fit\n"
+"                       --save-model writes; minnorm predict reads it)\n", f);
   cli_sgd_help(f);
   cli_common_help(f);
   cli_common_help_tail(f);
@@ -62,6 +65,9 @@ static int parse(int argc, char **argv, sgd_args *a, int *help)
     } else if ((r = cli_flag(argc, argv, &i, "--report", &v)) != 0) {
       if (r < 0) return 2;
       a->report = v;
+    } else if ((r = cli_flag(argc, argv, &i, "--save-alpha", &v)) != 0) {
+      if (r < 0) return 2;
+      a->save_alpha = v;
     } else if ((r = cli_flag(argc, argv, &i, "--save-model", &v)) != 0) {
       if (r < 0) return 2;
       a->save_model = v;
@@ -91,14 +97,42 @@ static mn_status randconv_explicit(const mn_randconv *rc, size_t F, mn_dataset *
       return s;
     }
     memcpy(out[k]->y, sets[k]->y, sets[k]->n * sizeof *out[k]->y);
-    memcpy(out[k]->md5, sets[k]->md5, sizeof out[k]->md5);
-    memcpy(out[k]->path, sets[k]->path, sizeof out[k]->path);
+    if ((s = mn_dataset_copy_meta(out[k], sets[k]))) {
+      mn_dataset_destroy(&out[0]);
+      mn_dataset_destroy(&out[1]);
+      return s;
+    }
   }
   mn_dataset_destroy(train);
   mn_dataset_destroy(test);
   *train = out[0];
   *test = out[1];
   return MN_OK;
+}
+
+/* The model file of the final alpha, with the last evaluation's numbers. */
+static mn_status save_model(const sgd_args *a, const mn_pipeline *pipe, double changed,
+                            const mn_dataset *train, const cli_sgd_run *run)
+{
+  mn_fit_result res;
+  memset(&res, 0, sizeof res);
+  res.n = train->n;
+  res.c = (size_t)train->nclass;
+  res.n_test = mn_pipeline_raw_meta(pipe, 1)->n;
+  res.train_error = res.test_error = res.rkhs_norm = res.rel_residual = NAN;
+  if (run->nrows) {
+    const mn_sgd_epoch *e = &run->rows[run->nrows - 1];
+    res.train_error = e->train_error;
+    res.test_error = e->test_error;
+    res.rkhs_norm = e->norm;
+    res.rel_residual = e->rel_residual;
+  }
+  mn_fit_opts fo = a->com.fit;
+  fo.kernel = a->sgd.sgd.kernel;
+  mn_model_file mf;
+  mn_model_file_of_fit(&mf, &fo, pipe, &a->com.tr, changed, train, &res, run->coef);
+  snprintf(mf.solver, sizeof mf.solver, "sgd-%s", mn_sgd_method_name(run->res.method));
+  return mn_model_file_save(a->save_model, &mf);
 }
 
 int cli_sgd_main(int argc, char **argv)
@@ -109,15 +143,21 @@ int cli_sgd_main(int argc, char **argv)
   cli_sgd_defaults(&a.sgd);
   int help = 0;
   if (parse(argc, argv, &a, &help)) return cli_usage_error("sgd");
+  if (!help && a.save_model && a.sgd.sgd.method == MN_SGD_PRIMAL) {
+    mn_error_set(MN_ERR_ARG, "--save-model: the primal method's W is not a kernel model; "
+                             "use --save-alpha to save W as .npy");
+    return cli_usage_error("sgd");
+  }
   if (help) {
     cli_sgd_cmd_help(stdout);
     return 0;
   }
   if (cli_check_outputs("minnorm sgd", "--out", a.out, "--plot", a.plot, "--report", a.report,
-                        "--save-model", a.save_model, (const char *)NULL))
+                        "--save-model", a.save_model, "--save-alpha", a.save_alpha,
+                        (const char *)NULL))
     return 1;
   int rc = 1;
-  const char *written[4] = {NULL, NULL, NULL, NULL};
+  const char *written[5] = {NULL, NULL, NULL, NULL, NULL};
   size_t nwritten = 0;
   mn_progress *prog = cli_common_progress(&a.com);
   mn_pipeline *pipe = NULL;
@@ -154,8 +194,12 @@ int cli_sgd_main(int argc, char **argv)
     if ((s = mn_sgd_write_csv(a.out, run.rows, run.nrows))) goto fail;
     written[nwritten++] = a.out;
   }
+  if (a.save_alpha) {
+    if ((s = mn_npy_write(a.save_alpha, run.coef_rows, run.coef_cols, run.coef, 1))) goto fail;
+    written[nwritten++] = a.save_alpha;
+  }
   if (a.save_model) {
-    if ((s = mn_npy_write(a.save_model, run.coef_rows, run.coef_cols, run.coef, 1))) goto fail;
+    if ((s = save_model(&a, pipe, changed, train, &run))) goto fail;
     written[nwritten++] = a.save_model;
   }
   if (a.report) {

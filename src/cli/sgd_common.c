@@ -4,6 +4,8 @@
 #include <string.h>
 #include "minnorm/io.h"
 #include "minnorm/model.h"
+#include "minnorm/model_file.h"
+#include "minnorm/zip.h"
 #include "sgd_common.h"
 #include "opts.h"
 
@@ -136,7 +138,9 @@ void cli_sgd_help(FILE *f)
 "                       n^2 doubles); otherwise it is recomputed (the report\n"
 "                       says which)\n"
 "  --eval-every K       evaluate every K epochs (default 1; 0 = start and end)\n"
-"  --compare FILE.npy   the exact alpha saved by fit --save-model, instead of\n"
+"  --compare FILE       the exact alpha saved by fit --save-model (a model file:\n"
+"                       refused unless fitted on the same training files, n,\n"
+"                       randomization and kernel) or --save-alpha (.npy), instead of\n"
 "                       solving exactly in this run; refused unless its shape\n"
 "                       and K alpha = Y match this problem\n"
 "  --no-reference       no exact solution (distances are then not measured)\n"
@@ -162,14 +166,57 @@ static void monitor(void *ctx, const mn_sgd_epoch *e)
   }
 }
 
+/* --compare MODEL: the model file's alpha, if it was fitted on these data
+ * (the training files' md5s, n, the label and input transforms and the
+ * kernel); refused, naming what differs, otherwise. */
+static mn_status compare_model_file(const cli_sgd_opts *s, const mn_transform *tr,
+                                    const mn_dataset *train, size_t *rows, size_t *cols, double **alpha)
+{
+  mn_model_file *mf;
+  MN_TRY(mn_model_file_load(s->compare, &mf));
+  const mn_kernel *k = &mf->kernel, *ks = &s->sgd.kernel;
+  char ml[64], sl[64];
+  mn_transform_labels_name(&mf->tr, ml, sizeof ml);
+  mn_transform_labels_name(tr, sl, sizeof sl);
+  mn_status st = MN_OK;
+  if (strcmp(mf->raw->md5[0], train->md5[0]) || strcmp(mf->raw->md5[1], train->md5[1]))
+    st = mn_error_set(MN_ERR_ARG, "%s: fitted on other data (training files %s, md5 %s; this "
+                      "run's %s, md5 %s)", s->compare, mf->raw->path[0], mf->raw->md5[0],
+                      train->path[0], train->md5[0]);
+  else if (mf->n != train->n)
+    st = mn_error_set(MN_ERR_ARG, "%s: fitted on %zu training samples, this run has %zu "
+                      "(--n)", s->compare, mf->n, train->n);
+  else if (strcmp(ml, sl) || mf->tr.inputs != tr->inputs ||
+           ((mf->tr.labels != MN_LABELS_TRUE || mf->tr.inputs != MN_INPUTS_TRUE) &&
+            mf->tr.seed != tr->seed))
+    st = mn_error_set(MN_ERR_ARG, "%s: fitted with --labels %s --inputs %s --seed %llu, this "
+                      "run has --labels %s --inputs %s --seed %llu", s->compare, ml,
+                      mn_inputs_kind_name(mf->tr.inputs), (unsigned long long)mf->tr.seed, sl,
+                      mn_inputs_kind_name(tr->inputs), (unsigned long long)tr->seed);
+  else if (k->kind != ks->kind || k->sigma != ks->sigma || k->gamma != ks->gamma ||
+           (k->kind == MN_KERNEL_POLYNORM && k->power != ks->power))
+    st = mn_error_set(MN_ERR_ARG, "%s: fitted with another kernel (%s, sigma %g, gamma %g)",
+                      s->compare, mn_kernel_kind_name(k->kind), k->sigma, k->gamma);
+  if (!st) {
+    *rows = mf->n;
+    *cols = mf->c;
+    *alpha = mf->alpha;
+    mf->alpha = NULL;
+  }
+  mn_model_file_destroy(&mf);
+  return st;
+}
+
 /* The reference from --compare: shape, then its test predictions (kernel
  * methods; the primal run predicts with W* itself). */
-static mn_status load_compare(const cli_sgd_opts *s, const mn_dataset *train,
+static mn_status load_compare(const cli_sgd_opts *s, const mn_transform *tr,
+                              const mn_dataset *train,
                               const mn_dataset *test, double **alpha, int32_t *pred,
                               cli_sgd_run *run)
 {
   size_t rows = 0, cols = 0;
-  MN_TRY(mn_npy_read(s->compare, &rows, &cols, alpha));
+  if (mn_zip_sniff(s->compare)) MN_TRY(compare_model_file(s, tr, train, &rows, &cols, alpha));
+  else MN_TRY(mn_npy_read(s->compare, &rows, &cols, alpha));
   if (rows != train->n || cols != (size_t)train->nclass) {
     free(*alpha);
     *alpha = NULL;
@@ -221,7 +268,7 @@ mn_status cli_sgd_run_one(const cli_common *c, const cli_sgd_opts *s, const mn_d
   mn_sgd_reference ref = {NULL, NULL, NAN, NAN, NULL};
   int have_ref = 0;
   if (s->compare) {
-    if ((st = load_compare(s, train, test, &ref_alpha, ref_pred, run))) goto done;
+    if ((st = load_compare(s, &c->tr, train, test, &ref_alpha, ref_pred, run))) goto done;
     ref.alpha = ref_alpha;
     ref.test_pred = primal || !m ? NULL : ref_pred;
     ref.name = s->compare;

@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev libpng-dev                         # .gz data, PNG (CIFAR fetch, plots)
   gnuplot-nox                                   # plots
   python3-numpy python3-scipy                   # benchmarks / cross-checks
+  python3-sklearn liblinear-tools               # users' own data: digits, heart_scale
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

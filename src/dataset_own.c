@@ -61,7 +61,7 @@ mn_status mn_own_map_labels(const char *path, const double *v, size_t n, const d
     }
     if (lo == (size_t)nc || cv[lo] != v[i]) {
       if (line)
-        return mn_error_set(MN_ERR_FORMAT, "%s: line %zu: label %.17g is not a known class "
+        return mn_error_set(MN_ERR_FORMAT, "%s:%zu: label %.17g is not a known class "
                                            "(%d classes from %g to %g)",
                             path, line[i], v[i], nc, cv[0], cv[nc - 1]);
       return mn_error_set(MN_ERR_FORMAT, "%s: row %zu: label %.17g is not a known class "

@@ -199,7 +199,7 @@ mn_status mn_npy_read_header(FILE *f, const char *path, mn_npy_header *h)
     size_t want = h->data_offset + h->count * h->itemsize;
     if ((size_t)st.st_size < want)
       return mn_error_set(MN_ERR_FORMAT,
-                          "%s: truncated data: the header promises %zu bytes (%zu of data), "
+                          "%s: truncated data: expected %zu bytes (header + %zu of data), "
                           "the file has %lld",
                           path, want, h->count * h->itemsize, (long long)st.st_size);
   }

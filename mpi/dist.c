@@ -121,22 +121,38 @@ static void bcast_bytes(void *p, size_t len)
 }
 
 typedef struct {
-  uint64_t n, d, h, w, channels;
-  int32_t nclass, present;
+  uint64_t n, d, h, w, channels, scale_d;
+  int32_t nclass, present, has_classes, unlabeled, scale, index_base;
   char md5[2][33];
   char path[2][1024];
+  char kind[16], dtype[16];
 } ds_header;
 
-/* Rank 0's dataset to every rank (NULL stays NULL). */
+/* Rank 0's dataset to every rank (NULL stays NULL): the header with the
+ * provenance (kind, dtype, scaling, index base), then the class values and
+ * the scaling statistics when there are any, then x and y. */
 static mn_status bcast_dataset(mn_dataset **ds)
 {
   ds_header hd;
   memset(&hd, 0, sizeof hd);
   if (rt.rank == 0 && *ds) {
     const mn_dataset *s = *ds;
-    hd = (ds_header){s->n, s->d, s->h, s->w, s->channels, s->nclass, 1, {{0}}, {{0}}};
+    hd.n = s->n;
+    hd.d = s->d;
+    hd.h = s->h;
+    hd.w = s->w;
+    hd.channels = s->channels;
+    hd.nclass = s->nclass;
+    hd.present = 1;
+    hd.has_classes = s->class_values != NULL;
+    hd.unlabeled = s->unlabeled;
+    hd.scale = (int32_t)s->scale;
+    hd.index_base = s->index_base;
+    hd.scale_d = s->scale_mean && s->scale_sd ? s->scale_d : 0;
     memcpy(hd.md5, s->md5, sizeof hd.md5);
     memcpy(hd.path, s->path, sizeof hd.path);
+    memcpy(hd.kind, s->kind, sizeof hd.kind);
+    memcpy(hd.dtype, s->dtype, sizeof hd.dtype);
   }
   MPI_Bcast(&hd, (int)sizeof hd, MPI_BYTE, 0, MPI_COMM_WORLD);
   if (!hd.present) return MN_OK;
@@ -144,14 +160,35 @@ static mn_status bcast_dataset(mn_dataset **ds)
   if (rt.rank != 0) {
     mn_dataset_destroy(ds);
     if ((s = mn_dataset_create(hd.n, hd.d, hd.nclass, ds)) == MN_OK) {
-      (*ds)->h = hd.h;
-      (*ds)->w = hd.w;
-      (*ds)->channels = hd.channels;
-      memcpy((*ds)->md5, hd.md5, sizeof hd.md5);
-      memcpy((*ds)->path, hd.path, sizeof hd.path);
+      mn_dataset *t = *ds;
+      t->h = hd.h;
+      t->w = hd.w;
+      t->channels = hd.channels;
+      memcpy(t->md5, hd.md5, sizeof hd.md5);
+      memcpy(t->path, hd.path, sizeof hd.path);
+      memcpy(t->kind, hd.kind, sizeof hd.kind);
+      memcpy(t->dtype, hd.dtype, sizeof hd.dtype);
+      t->unlabeled = hd.unlabeled;
+      t->scale = (mn_scale_kind)hd.scale;
+      t->index_base = hd.index_base;
+      if (hd.has_classes) t->class_values = malloc((size_t)hd.nclass * sizeof(double));
+      if (hd.scale_d) {
+        t->scale_mean = malloc(hd.scale_d * sizeof(double));
+        t->scale_sd = malloc(hd.scale_d * sizeof(double));
+        t->scale_d = hd.scale_d;
+      }
+      if ((hd.has_classes && !t->class_values) ||
+          (hd.scale_d && (!t->scale_mean || !t->scale_sd)))
+        s = mn_error_set(MN_ERR_NOMEM, "out of memory for the dataset's provenance");
     }
   }
   MN_TRY(mn_dist_agree(s));
+  if (hd.has_classes)
+    bcast_bytes((*ds)->class_values, (size_t)hd.nclass * sizeof(double));
+  if (hd.scale_d) {
+    bcast_bytes((*ds)->scale_mean, hd.scale_d * sizeof(double));
+    bcast_bytes((*ds)->scale_sd, hd.scale_d * sizeof(double));
+  }
   bcast_bytes((*ds)->x, hd.n * hd.d * sizeof *(*ds)->x);
   bcast_bytes((*ds)->y, hd.n * sizeof *(*ds)->y);
   return MN_OK;

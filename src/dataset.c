@@ -1,9 +1,12 @@
-/* minnorm — dataset objects and the "KIND:DIR" dataset specs. */
+/* minnorm — dataset objects and the "KIND:PATH" dataset specs (the pair
+ * loader dispatches to the image loaders, dataset_npy.c, dataset_libsvm.c). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "minnorm/dataset.h"
+#include "dataset_own.h"
 
 mn_status mn_dataset_create(size_t n, size_t d, int nclass, mn_dataset **out)
 {
@@ -83,12 +86,18 @@ nomem:
 
 int mn_dataset_classes_present(const mn_dataset *ds)
 {
-  int seen[256] = {0}, count = 0;
+  /* One flag per class of the set (any nclass >= 1); labels outside
+   * [0, nclass) are not classes and are not counted. */
+  const size_t c = ds->nclass > 0 ? (size_t)ds->nclass : 1;
+  unsigned char *seen = calloc(c, 1);
+  int count = 0;
+  if (!seen) return -1;
   for (size_t i = 0; i < ds->n; i++)
-    if (ds->y[i] >= 0 && ds->y[i] < 256 && !seen[ds->y[i]]) {
+    if (ds->y[i] >= 0 && (size_t)ds->y[i] < c && !seen[ds->y[i]]) {
       seen[ds->y[i]] = 1;
       count++;
     }
+  free(seen);
   return count;
 }
 
@@ -124,20 +133,137 @@ mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
   return mn_dataset_load_idx(img, lab, nmax, 10, out);
 }
 
+mn_load_opts mn_load_opts_default(void)
+{
+  mn_load_opts o;
+  memset(&o, 0, sizeof o);
+  o.scale = MN_SCALE_DEFAULT;
+  return o;
+}
+
+const char *mn_scale_kind_name(mn_scale_kind k)
+{
+  switch (k) {
+  case MN_SCALE_DEFAULT: return "default";
+  case MN_SCALE_NONE: return "none";
+  case MN_SCALE_255: return "255";
+  case MN_SCALE_STANDARDIZE: return "standardize";
+  }
+  return "?";
+}
+
+int mn_scale_kind_parse(const char *s, mn_scale_kind *k)
+{
+  static const mn_scale_kind all[] = {MN_SCALE_NONE, MN_SCALE_255, MN_SCALE_STANDARDIZE};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+    if (!strcmp(s, mn_scale_kind_name(all[i]))) {
+      *k = all[i];
+      return 0;
+    }
+  mn_error_set(MN_ERR_ARG, "--scale '%s': expected none, 255 or standardize", s);
+  return -1;
+}
+
+/* KIND and the text after "KIND:"; -1 (message recorded) if malformed. */
+static int spec_kind(const char *spec, char kind[16], const char **rest)
+{
+  const char *colon = spec ? strchr(spec, ':') : NULL;
+  if (!colon || colon[1] == '\0' || colon - spec >= 16) {
+    mn_error_set(MN_ERR_ARG, "--data '%s': expected KIND:DIR (mnist:DIR, cifar10:DIR) or "
+                             "KIND:FILES (npy:X.npy,Y.npy[,TX.npy,TY.npy], libsvm:TRAIN[,TEST])",
+                 spec ? spec : "");
+    return -1;
+  }
+  memcpy(kind, spec, (size_t)(colon - spec));
+  kind[colon - spec] = '\0';
+  *rest = colon + 1;
+  if (strcmp(kind, "mnist") && strcmp(kind, "cifar10") && strcmp(kind, "npy") &&
+      strcmp(kind, "libsvm")) {
+    mn_error_set(MN_ERR_ARG, "--data '%s': unknown dataset kind '%s' (known: mnist, cifar10, "
+                             "npy, libsvm)", spec, kind);
+    return -1;
+  }
+  return 0;
+}
+
+static mn_status load_images(const char *kind, const char *dir, const char *split, size_t nmax,
+                             mn_dataset **out)
+{
+  if (!strcmp(kind, "mnist")) return mn_dataset_load_mnist(dir, split, nmax, out);
+  return mn_dataset_load_cifar10(dir, split, nmax, out);
+}
+
+/* mnist, cifar10: both splits; the loaders give byte / 255.  none and
+ * standardize start from the bytes (byte / 255 * 255 rounds back exactly). */
+static mn_status load_images_pair(const char *kind, const char *dir, const mn_load_opts *o,
+                                  mn_dataset **train, mn_dataset **test)
+{
+  mn_status s = MN_OK;
+  MN_TRY_GOTO(s, load_images(kind, dir, "train", o->n, train), fail);
+  MN_TRY_GOTO(s, load_images(kind, dir, "test", o->n_test, test), fail);
+  if (o->d && (*train)->d != o->d) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: %zu features per image, expected %zu",
+                     (*train)->path[0], (*train)->d, o->d);
+    goto fail;
+  }
+  mn_dataset *sets[2] = {*train, *test};
+  for (int t = 0; t < 2; t++) {
+    snprintf(sets[t]->kind, sizeof sets[t]->kind, "%s", kind);
+    sets[t]->scale = MN_SCALE_255;
+    if (o->scale == MN_SCALE_NONE || o->scale == MN_SCALE_STANDARDIZE)
+      for (size_t i = 0; i < sets[t]->n * sets[t]->d; i++)
+        sets[t]->x[i] = nearbyint(sets[t]->x[i] * 255.0);
+  }
+  if (o->scale == MN_SCALE_NONE || o->scale == MN_SCALE_STANDARDIZE)
+    MN_TRY_GOTO(s, mn_own_scale(o->scale, o, *train, *test), fail);
+  return MN_OK;
+fail:
+  mn_dataset_destroy(train);
+  mn_dataset_destroy(test);
+  return s;
+}
+
+mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_dataset **train,
+                               mn_dataset **test)
+{
+  *train = *test = NULL;
+  char kind[16];
+  const char *rest;
+  if (spec_kind(spec, kind, &rest)) return MN_ERR_ARG;
+  if (o->scale < MN_SCALE_DEFAULT || o->scale > MN_SCALE_STANDARDIZE)
+    return mn_error_set(MN_ERR_ARG, "--scale: unknown scaling %d", (int)o->scale);
+  if (!strcmp(kind, "npy")) return mn_dataset_load_npy(rest, o, train, test);
+  if (!strcmp(kind, "libsvm")) return mn_dataset_load_libsvm(rest, o, train, test);
+  return load_images_pair(kind, rest, o, train, test);
+}
+
 mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
                                mn_dataset **out)
 {
   *out = NULL;
-  const char *colon = spec ? strchr(spec, ':') : NULL;
-  if (!colon || colon[1] == '\0')
-    return mn_error_set(MN_ERR_ARG, "--data '%s': expected KIND:DIR, e.g. mnist:data/mnist",
-                        spec ? spec : "");
-  size_t klen = (size_t)(colon - spec);
-  if (klen == 5 && strncmp(spec, "mnist", 5) == 0)
-    return mn_dataset_load_mnist(colon + 1, split, nmax, out);
-  if (klen == 7 && strncmp(spec, "cifar10", 7) == 0)
-    return mn_dataset_load_cifar10(colon + 1, split, nmax, out);
-  return mn_error_set(MN_ERR_ARG,
-                      "--data '%s': unknown dataset kind '%.*s' (known: mnist, cifar10)",
-                      spec, (int)klen, spec);
+  char kind[16];
+  const char *rest;
+  if (spec_kind(spec, kind, &rest)) return MN_ERR_ARG;
+  if (strcmp(split, "train") && strcmp(split, "test"))
+    return mn_error_set(MN_ERR_ARG, "--data '%s': unknown split '%s' (train or test)", spec,
+                        split);
+  if (!strcmp(kind, "mnist") || !strcmp(kind, "cifar10")) {
+    MN_TRY(load_images(kind, rest, split, nmax, out));
+    snprintf((*out)->kind, sizeof (*out)->kind, "%s", kind);
+    (*out)->scale = MN_SCALE_255;
+    return MN_OK;
+  }
+  mn_load_opts o = mn_load_opts_default();
+  mn_dataset *tr = NULL, *te = NULL;
+  if (!strcmp(split, "train")) o.n = nmax;
+  else o.n_test = nmax;
+  MN_TRY(mn_dataset_load_pair(spec, &o, &tr, &te));
+  if (!strcmp(split, "train")) {
+    *out = tr;
+    mn_dataset_destroy(&te);
+  } else {
+    *out = te;
+    mn_dataset_destroy(&tr);
+  }
+  return MN_OK;
 }

@@ -45,7 +45,9 @@ mn_pipeline_opts mn_pipeline_opts_default(void)
 const char *mn_pipeline_opts_check(const mn_pipeline_opts *o)
 {
   if (!o->data)
-    return "--data KIND:DIR is required (e.g. --data mnist:data/mnist)";
+    return "--data KIND:PATH is required (e.g. --data mnist:data/mnist)";
+  if (o->scale < MN_SCALE_DEFAULT || o->scale > MN_SCALE_STANDARDIZE)
+    return "--scale: expected none, 255 or standardize";
   switch (o->features) {
   case MN_FEATURES_NONE: return NULL;
   case MN_FEATURES_GABOR: return mn_gabor_opts_check(&o->gabor);
@@ -106,8 +108,11 @@ mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
     goto fail;
   }
   p->o.data = p->data;
-  MN_TRY_GOTO(s, mn_dataset_load_spec(p->data, "train", o->n, &p->raw_train), fail);
-  MN_TRY_GOTO(s, mn_dataset_load_spec(p->data, "test", o->n_test, &p->raw_test), fail);
+  mn_load_opts lo = mn_load_opts_default();
+  lo.n = o->n;
+  lo.n_test = o->n_test;
+  lo.scale = o->scale;
+  MN_TRY_GOTO(s, mn_dataset_load_pair(p->data, &lo, &p->raw_train, &p->raw_test), fail);
   p->n = p->raw_train->n;
   p->n_test = p->raw_test->n;
   p->nclass = p->raw_train->nclass;

@@ -68,6 +68,24 @@ static void json_files(FILE *f, const char *key, const mn_dataset *ds)
   fputs("},\n", f);
 }
 
+/* Users' own data (npy, libsvm): the original label value of each class,
+ * the scaling, and the npy dtype or the libsvm index base. */
+static void json_own_data(FILE *f, const mn_dataset *ds)
+{
+  if (!ds || (strcmp(ds->kind, "npy") && strcmp(ds->kind, "libsvm"))) return;
+  if (ds->class_values) {
+    fputs("  \"class_values\": [", f);
+    for (int k = 0; k < ds->nclass; k++) {
+      if (k) fputs(", ", f);
+      mn_json_num(f, ds->class_values[k]);
+    }
+    fputs("],\n", f);
+  }
+  json_kv_str(f, "scale", mn_scale_kind_name(ds->scale), ",\n");
+  if (!strcmp(ds->kind, "npy")) json_kv_str(f, "dtype", ds->dtype, ",\n");
+  else fprintf(f, "  \"index_base\": %d,\n", ds->index_base);
+}
+
 void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k,
                          const mn_dataset *train, const mn_dataset *test, size_t n,
                          size_t n_test, size_t d, size_t c)
@@ -94,6 +112,7 @@ void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k
   json_kv_num(f, "n_test", (double)n_test, ",\n");
   json_kv_num(f, "d", (double)d, ",\n");
   json_kv_num(f, "classes", (double)c, ",\n");
+  json_own_data(f, train);
   fputs("  \"kernel\": {\"name\": ", f);
   mn_json_str(f, mn_kernel_kind_name(k->kind));
   if (k->kind == MN_KERNEL_GAUSSIAN) {

@@ -88,12 +88,68 @@ mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
 mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nmax,
                                   mn_dataset **out);
 
-/* Loads a dataset named by a CLI-style spec "mnist:DIR" or "cifar10:DIR".
- * split as above.  Returns new — caller destroys. */
+/* Loads one split ("train" or "test") of a dataset named by a CLI-style
+ * spec, as mn_dataset_load_pair with default options and nmax rows (mnist,
+ * cifar10: only that split is read).  Returns new — caller destroys. */
 mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
                                mn_dataset **out);
 
-/* Number of distinct labels actually present. */
+/* ---- users' own data, and every kind through one call ------------------- */
+/* Options of mn_dataset_load_pair.  The reuse fields let `minnorm predict`
+ * load new data with a saved model's label mapping and scaling. */
+typedef struct {
+  size_t n, n_test;      /* first n training / n_test test rows (0 = all)   */
+  mn_scale_kind scale;   /* MN_SCALE_DEFAULT = per source (see mn_scale_kind) */
+  int nclass;            /* with class_values: the classes to map labels to */
+  const double *class_values; /* non-NULL: labels must be among these nclass
+                           values (ascending); NULL: derived from the training
+                           label file (borrowed)                            */
+  const double *scale_mean, *scale_sd; /* non-NULL (standardize): use these
+                           scale_d statistics instead of computing them      */
+  size_t scale_d;
+  size_t d;              /* non-zero: the feature count the data must have  */
+  int allow_unlabeled;   /* 1: a spec without label files is accepted (the
+                           set is marked unlabeled, y all 0)                */
+} mn_load_opts;
+
+/* n = n_test = 0 (all), scale default, no reuse, d = 0, labels required. */
+mn_load_opts mn_load_opts_default(void);
+
+/* Loads the training and test sets named by spec:
+ *   mnist:DIR, cifar10:DIR   the official files (both splits from DIR);
+ *   npy:TRAIN_X.npy,TRAIN_Y.npy[,TEST_X.npy,TEST_Y.npy]  (npy:X.npy alone
+ *                            only with allow_unlabeled; see dataset_npy.c);
+ *   libsvm:TRAIN[,TEST]      LIBSVM / svmlight text (see dataset_libsvm.c).
+ * Without test files *test is an empty set (n = 0, same d and classes).
+ * Labels map to classes 0..c-1 by the sorted distinct values of the whole
+ * training label file (npy integer labels, libsvm), recorded in
+ * class_values; c >= 2 is required.  Scaling (o->scale): 255 = x / 255,
+ * none = the file's values as they are (mnist, cifar10: the bytes 0..255),
+ * standardize = per feature (x - mean) / sd over the training rows loaded,
+ * computed on the file's values (bytes for mnist, cifar10, uint8 npy), sd
+ * the population standard deviation (divide by n), sd 0 -> 1; the test set
+ * uses the training statistics, stored in both datasets.
+ * Returns two new datasets — caller destroys both; on failure both NULL.
+ * Fails with MN_ERR_ARG (bad spec or options, more rows asked for than the
+ * file holds), MN_ERR_IO (missing file), MN_ERR_FORMAT (malformed file,
+ * with a one-line message naming the file and the place), MN_ERR_NOMEM. */
+mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_dataset **train,
+                               mn_dataset **test);
+
+/* The parsers behind the npy: and libsvm: specs (files = the text after
+ * "KIND:"); same contract as mn_dataset_load_pair. */
+mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_dataset **train,
+                              mn_dataset **test);
+mn_status mn_dataset_load_libsvm(const char *files, const mn_load_opts *o, mn_dataset **train,
+                                 mn_dataset **test);
+
+/* "none", "255", "standardize" ("default" for MN_SCALE_DEFAULT); parse
+ * returns 0 on success, else records an MN_ERR_ARG message naming --scale. */
+const char *mn_scale_kind_name(mn_scale_kind k);
+int mn_scale_kind_parse(const char *s, mn_scale_kind *k);
+
+/* Number of distinct labels in [0, nclass) actually present; -1 if out of
+ * memory (one byte per class). */
 int mn_dataset_classes_present(const mn_dataset *ds);
 
 #endif

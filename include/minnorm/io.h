@@ -30,6 +30,41 @@ mn_status mn_npy_write(const char *path, size_t rows, size_t cols,
  * Returns new column-major data in *a (caller frees). */
 mn_status mn_npy_read(const char *path, size_t *rows, size_t *cols, double **a);
 
+/* A parsed .npy header (format versions 1.0, 2.0 and 3.0).  descr is the
+ * dtype string as in the file ("<f8", "|u1", ">i4" ...); kind is its type
+ * letter ('b' bool, 'i' signed, 'u' unsigned, 'f' float, other letters as
+ * found), itemsize its byte count, big_endian 1 for '>' with itemsize > 1.
+ * shape has ndim entries (0 for a scalar); count is their product;
+ * data_offset where the raw data start. */
+#define MN_NPY_MAXDIM 8
+typedef struct {
+  char descr[16];
+  char kind;
+  int big_endian;
+  size_t itemsize;
+  int fortran_order;
+  int ndim;
+  size_t shape[MN_NPY_MAXDIM];
+  size_t count;
+  size_t data_offset;
+} mn_npy_header;
+
+/* Reads and parses the header of the .npy file open in f (positioned at its
+ * start; borrowed) and leaves f at the first data byte.  Checks that the
+ * file holds count * itemsize data bytes.  Fails with MN_ERR_FORMAT and a
+ * one-line message naming path and the problem: bad magic, unknown version,
+ * truncated header, malformed header dict (with the byte offset), shape
+ * overflow, truncated data (expected vs actual bytes). */
+mn_status mn_npy_read_header(FILE *f, const char *path, mn_npy_header *h);
+
+/* 1 if h's dtype is one mn_npy_convert reads: little-endian (or one-byte)
+ * b1, i1, i2, i4, i8, u1, u2, u4, u8, f4, f8. */
+int mn_npy_dtype_supported(const mn_npy_header *h);
+
+/* Converts count items of raw file data of h's (supported) dtype to
+ * doubles (i8/u8 beyond 2^53 round). */
+void mn_npy_convert(const mn_npy_header *h, const void *raw, size_t count, double *out);
+
 /* md5 of a file as 32 lowercase hex digits + NUL. */
 mn_status mn_md5_file(const char *path, char hex[33]);
 /* md5 of a buffer. */

@@ -1,7 +1,7 @@
 /* minnorm — the data pipeline: load -> randomize -> features, plan / execute.
  *
  * mn_pipeline_create reads the training and test sets once (a data spec
- * "mnist:DIR" or "cifar10:DIR", as mn_dataset_load_spec), keeps the raw data
+ * as mn_dataset_load_pair takes: mnist, cifar10, npy or libsvm), keeps the raw data
  * and makes the costly plans once (the Gabor filter bank and FFTW plans).
  * Each mn_pipeline_run then returns the data one fit needs under one
  * randomization transform (transform.h):
@@ -15,7 +15,7 @@
  *            pixels and builds the mn_randconv object from the transformed
  *            training set, which the fit turns into a kernel source).
  *
- * The result has the same bits as mn_dataset_load_spec + mn_transform_apply
+ * The result has the same bits as mn_dataset_load_pair + mn_transform_apply
  * + mn_gabor_transform (or + mn_rff_transform, or + mn_randconv_create) on
  * fresh data.
  *
@@ -59,7 +59,10 @@ typedef enum {
 } mn_features_kind;
 
 typedef struct {
-  const char *data;     /* "mnist:DIR" | "cifar10:DIR" (required; copied)   */
+  const char *data;     /* a data spec of mn_dataset_load_pair: "mnist:DIR",
+                           "cifar10:DIR", "npy:X,Y[,TX,TY]", "libsvm:TRAIN[,TEST]"
+                           (required; copied)                                */
+  mn_scale_kind scale;  /* --scale (default MN_SCALE_DEFAULT: per source)    */
   size_t n, n_test;     /* first n training / n_test test samples (0 = all;
                            default 10000 and 0)                              */
   mn_features_kind features; /* default none                                 */
@@ -84,8 +87,9 @@ mn_pipeline_opts mn_pipeline_opts_default(void);
  * options of a map not chosen are not checked). */
 const char *mn_pipeline_opts_check(const mn_pipeline_opts *o);
 
-/* Checks the options, loads the "train" split (first n) and the "test" split
- * (first n_test) named by o->data, and plans the feature map (Gabor: the
+/* Checks the options, loads the training set (first n) and the test set
+ * (first n_test; empty when the spec names no test files) named by o->data
+ * with mn_dataset_load_pair (scaling o->scale), and plans the feature map (Gabor: the
  * filter bank for the training images' h × w × channels).  Copies the
  * options.  Returns new — caller destroys with mn_pipeline_destroy.  Fails
  * with MN_ERR_ARG (bad options or data spec; an image too small for the

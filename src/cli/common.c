@@ -25,6 +25,7 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 #define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
   if (FLAG("--data")) OK((c->pipe.data = v, 0));
+  if (FLAG("--scale")) OK(mn_scale_kind_parse(v, &c->pipe.scale));
   if (FLAG("--n-test")) OK(cli_size("--n-test", v, &c->pipe.n_test));
   if (FLAG("--n")) OK(cli_size("--n", v, &c->pipe.n));
   if (FLAG("--kernel")) OK(mn_kernel_kind_parse(v, &c->fit.kernel.kind));
@@ -172,8 +173,32 @@ void cli_common_help(FILE *f)
 {
   fputs(
 "data:\n"
-"  --data KIND:DIR      dataset: mnist:DIR (official IDX names, plain or .gz) or\n"
-"                       cifar10:DIR (official binary batches, data_batch_*.bin)\n"
+"  --data KIND:PATH     dataset, one of:\n"
+"                       mnist:DIR    official IDX names, plain or .gz (train\n"
+"                                    and t10k files from DIR)\n"
+"                       cifar10:DIR  official binary batches, data_batch_*.bin\n"
+"                                    and test_batch.bin\n"
+"                       npy:TRAIN_X.npy,TRAIN_Y.npy[,TEST_X.npy,TEST_Y.npy]\n"
+"                                    X (n,d), (n,h,w) or (n,h,w,c) of uint8,\n"
+"                                    float32 or float64, C or Fortran order;\n"
+"                                    y 1-D integer (or bool) labels, or (n,c)\n"
+"                                    one-hot rows\n"
+"                       libsvm:TRAIN[,TEST]  LIBSVM/svmlight text \"label\n"
+"                                    idx:val ...\"; '#' comments, blank lines\n"
+"                                    and qid: tokens ignored; indices 1-based\n"
+"                                    unless a 0 index appears in either file\n"
+"                                    (then 0-based); d = the largest index\n"
+"                       Without test files the test set is empty.  Labels\n"
+"                       (npy integer, libsvm) map to classes 0..c-1 by their\n"
+"                       sorted distinct values in the whole training file (the\n"
+"                       JSON report lists them as class_values); test labels\n"
+"                       must be among them; at least 2 classes\n"
+"  --scale S            none | 255 | standardize (default per source: 255 for\n"
+"                       mnist, cifar10 and uint8 npy X, i.e. pixels / 255;\n"
+"                       none for float npy X and libsvm).  none: the file's\n"
+"                       values (mnist, cifar10: bytes 0..255); standardize:\n"
+"                       per feature (x - mean) / sd of the training rows loaded\n"
+"                       (population sd; sd 0 -> 1), test scaled with them\n"
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
 "features (applied after the randomization, before the kernel):\n"

@@ -17,7 +17,7 @@ typedef struct {
 void cli_fit_help(FILE *f)
 {
   fputs(
-"usage: minnorm fit --data KIND:DIR [options]\n"
+"usage: minnorm fit --data KIND:PATH [options]\n"
 "\n"
 "Fits the kernel interpolant exactly: builds the Gram matrix K of the first n\n"
 "training images (pixels scaled to [0, 1]), solves (K + lambda I) alpha = Y for\n"

@@ -15,7 +15,7 @@
 void cli_interpolants_help(FILE *f)
 {
   fputs(
-"usage: minnorm interpolants --data KIND:DIR [--centers M] [--out FILE.json]\n"
+"usage: minnorm interpolants --data KIND:PATH [--centers M] [--out FILE.json]\n"
 "                            [fit options]\n"
 "\n"
 "Compares, for the same training labels, the RKHS norm and test error of\n"

@@ -21,7 +21,7 @@ typedef struct {
 void cli_sgd_cmd_help(FILE *f)
 {
   fputs(
-"usage: minnorm sgd --data KIND:DIR [options]\n"
+"usage: minnorm sgd --data KIND:PATH [options]\n"
 "\n"
 "Trains the kernel model by SGD from zero and measures, at every epoch, how\n"
 "far it is from the exact minimum-norm interpolant K^-1 Y (solved in the same\n"

@@ -28,7 +28,7 @@ typedef struct {
 void cli_sweep_help(FILE *f)
 {
   fputs(
-"usage: minnorm sweep --data KIND:DIR [--corrupt P1,P2,...] [--inputs-list M1,...]\n"
+"usage: minnorm sweep --data KIND:PATH [--corrupt P1,P2,...] [--inputs-list M1,...]\n"
 "                     [--out FILE.csv] [--plot FILE.png] [fit options]\n"
 "\n"
 "Runs one exact fit per label-corruption level (labels corrupt:P, inputs as\n"

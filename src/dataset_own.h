@@ -1,0 +1,32 @@
+/* minnorm — helpers shared by the loaders of users' own data (npy, libsvm)
+ * and the pair loader: label mapping and scaling.  Private to src/. */
+#ifndef MINNORM_DATASET_OWN_H
+#define MINNORM_DATASET_OWN_H
+
+#include "minnorm/dataset.h"
+
+/* The classes of a training label file: o->class_values (copied) when
+ * given, else the sorted distinct values of v[0..n).  *cv returns new
+ * (caller frees), *nc their count.  Fails (MN_ERR_FORMAT, naming path) with
+ * fewer than two classes; MN_ERR_NOMEM. */
+mn_status mn_own_classes(const char *path, const double *v, size_t n, const mn_load_opts *o,
+                         double **cv, int *nc);
+
+/* y[i] = the index of v[i] among cv[0..nc) (ascending).  A value not among
+ * them fails with MN_ERR_FORMAT naming path and the row (line[i] when line
+ * is non-NULL: "line L", else "row i"). */
+mn_status mn_own_map_labels(const char *path, const double *v, size_t n, const double *cv,
+                            int nc, const size_t *line, int32_t *y);
+
+/* Scales train and test in place (their x hold the file's values) with
+ * kind k (not DEFAULT): 255, none, or standardize with the training rows'
+ * statistics (or o->scale_mean / scale_sd when given; their length must be
+ * d).  Records scale (and the statistics) in both.  Fails with MN_ERR_ARG
+ * (statistics of the wrong length), MN_ERR_NOMEM. */
+mn_status mn_own_scale(mn_scale_kind k, const mn_load_opts *o, mn_dataset *train,
+                       mn_dataset *test);
+
+/* Sets ds's classes: nclass = nc and a copy of cv (NULL stays NULL). */
+mn_status mn_own_set_classes(mn_dataset *ds, const double *cv, int nc);
+
+#endif

@@ -2,7 +2,6 @@
  * parses the option string with the library's own parsers, runs mn_fit_run
  * on a dataset that borrows the caller's rows, and keeps what predict and
  * the accessors need in one opaque handle. */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,26 +27,19 @@ const char *mn_api_error(void) { return mn_error_message(); }
 
 /* ---- options ------------------------------------------------------------ */
 
+/* "option KEY" for the shared parsers' messages. */
 static mn_status opt_double(const char *key, const char *v, double *out)
 {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || !isfinite(x))
-    return mn_error_set(MN_ERR_ARG, "option %s '%s': not a number", key, v);
-  *out = x;
-  return MN_OK;
+  char what[64];
+  snprintf(what, sizeof what, "option %s", key);
+  return mn_parse_double(what, v, out);
 }
 
 static mn_status opt_size(const char *key, const char *v, size_t *out)
 {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long x = strtoull(v, &end, 10);
-  if (*v == '-' || *v == '+' || end == v || *end || errno || x > SIZE_MAX)
-    return mn_error_set(MN_ERR_ARG, "option %s '%s': expected a non-negative integer", key, v);
-  *out = (size_t)x;
-  return MN_OK;
+  char what[64];
+  snprintf(what, sizeof what, "option %s", key);
+  return mn_parse_size(what, v, out);
 }
 
 /* One key=value pair into o; the names are the CLI's flags (common.c). */

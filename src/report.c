@@ -135,7 +135,14 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
 {
   mn_out *out;
   MN_TRY(mn_out_open(path, &out));
-  FILE *f = mn_out_file(out);
+  mn_report_json_stream(mn_out_file(out), meta, o, train, test, r);
+  return mn_out_commit(&out);
+}
+
+void mn_report_json_stream(FILE *f, const mn_report_meta *meta, const mn_fit_opts *o,
+                           const mn_dataset *train, const mn_dataset *test,
+                           const mn_fit_result *r)
+{
   mn_report_json_head(f, meta, &o->kernel, train, test, r->n, r->n_test, r->d, r->c);
   json_kv_num(f, "lambda", o->solver.lambda, ",\n");
   json_kv_str(f, "solver_requested", mn_solver_kind_name(o->solver.kind), ",\n");
@@ -224,7 +231,6 @@ mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
   if (meta->model_path) json_kv_str(f, "model", meta->model_path, "\n");
   else fputs("  \"model\": null\n", f);
   fputs("}\n", f);
-  return mn_out_commit(&out);
 }
 
 void mn_report_kernel_desc(const mn_kernel *k, char *buf, size_t len)

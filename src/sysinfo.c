@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,28 @@ double mn_time_now(void)
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+mn_status mn_parse_double(const char *what, const char *s, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno || !isfinite(v))
+    return mn_error_set(MN_ERR_ARG, "%s '%s': not a number", what, s);
+  *out = v;
+  return MN_OK;
+}
+
+mn_status mn_parse_size(const char *what, const char *s, size_t *out)
+{
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = *s == '-' || *s == '+' ? 0 : strtoull(s, &end, 10);
+  if (*s == '-' || *s == '+' || end == s || *end || errno || v > SIZE_MAX)
+    return mn_error_set(MN_ERR_ARG, "%s '%s': expected a non-negative integer", what, s);
+  *out = (size_t)v;
+  return MN_OK;
 }
 
 mn_status mn_parse_bytes(const char *s, size_t *bytes)

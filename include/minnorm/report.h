@@ -19,6 +19,12 @@ typedef struct {
 mn_status mn_report_write_json(const char *path, const mn_report_meta *meta,
                                const mn_fit_opts *o, const mn_dataset *train,
                                const mn_dataset *test, const mn_fit_result *r);
+/* The same report written to an open stream (no atomicity: the caller
+ * checks ferror(f)); mn_report_write_json and the flat API (api.h, which
+ * hands it to Python) both go through it.  train and test may be NULL. */
+void mn_report_json_stream(FILE *f, const mn_report_meta *meta, const mn_fit_opts *o,
+                           const mn_dataset *train, const mn_dataset *test,
+                           const mn_fit_result *r);
 
 /* The report's first lines, shared by every command's JSON: "{", version,
  * git revision, date, command, data and files (with md5), seed, labels,

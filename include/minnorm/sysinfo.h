@@ -27,6 +27,14 @@ size_t mn_mem_peak_rss(void);
  * MN_ERR_ARG on anything else. */
 mn_status mn_parse_bytes(const char *s, size_t *bytes);
 
+/* Strict number parsing for option values: the whole string must be a
+ * finite double (mn_parse_double) or a non-negative decimal integer without
+ * sign (mn_parse_size).  Else MN_ERR_ARG with "WHAT 'S': not a number" /
+ * "WHAT 'S': expected a non-negative integer" (WHAT names the option, e.g.
+ * "--sigma").  The CLI's flags and the flat API's options share them. */
+mn_status mn_parse_double(const char *what, const char *s, double *out);
+mn_status mn_parse_size(const char *what, const char *s, size_t *out);
+
 /* Formats bytes as e.g. "14.4 GB" (powers of 1000, as the design notes quote). */
 void mn_format_bytes(size_t bytes, char *buf, size_t len);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "minnorm/status.h"
+#include "minnorm/sysinfo.h"
 #include "opts.h"
 
 int cli_flag(int argc, char **argv, int *i, const char *name, const char **val)
@@ -29,15 +30,7 @@ int cli_flag(int argc, char **argv, int *i, const char *name, const char **val)
 
 int cli_double(const char *flag, const char *s, double *out)
 {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end || errno || !isfinite(v)) {
-    mn_error_set(MN_ERR_ARG, "%s '%s': not a number", flag, s);
-    return -1;
-  }
-  *out = v;
-  return 0;
+  return mn_parse_double(flag, s, out) ? -1 : 0;
 }
 
 int cli_u64(const char *flag, const char *s, unsigned long long *out)
@@ -59,10 +52,7 @@ int cli_u64(const char *flag, const char *s, unsigned long long *out)
 
 int cli_size(const char *flag, const char *s, size_t *out)
 {
-  unsigned long long v;
-  if (cli_u64(flag, s, &v)) return -1;
-  *out = (size_t)v;
-  return 0;
+  return mn_parse_size(flag, s, out) ? -1 : 0;
 }
 
 int cli_int(const char *flag, const char *s, int *out)

@@ -20,6 +20,12 @@
 #               model, and sgd --compare with a model of other data (n,
 #               labels, kernel): exit 1, one stderr line naming the file, no
 #               output file left.
+#   own data    npy (int16 labels -3/7/12, float32, a Fortran-order test X)
+#               and the same data as libsvm text, --scale standardize: predict
+#               prints fit's test error and writes the data's own labels; an
+#               unlabeled npy:X.npy is predicted without an error line; a label
+#               the model does not know, and a libsvm index past the model's
+#               features, are refused.
 #   sgd         --compare MODEL gives the same rows as --compare ALPHA.npy;
 #               sgd --save-model writes a model predict uses, whose test
 #               error is sgd's final one.
@@ -150,7 +156,7 @@ check_refusal() { # name expected-substring args...
     ok "$name: refused ($(head -c 160 "$work/stderr"))"
   fi
 }
-check_refusal "predict, 400 features on a 784 model" "the model was fitted on 784" \
+check_refusal "predict, 400 features on a 784 model" "400 features per image, expected 784" \
   predict --model "$m" --data "mnist:$other" --out "$ref/p.txt" --scores "$ref/s.npy"
 check_refusal "predict with a .npy as the model" "not a minnorm model file" \
   predict --model "$work/rt1/a.npy" --data "mnist:$data" --out "$ref/p.txt"
@@ -196,6 +202,70 @@ else
   else
     ok "sgd --compare MODEL = --compare ALPHA.npy; sgd --save-model -> predict: $pe %"
   fi
+fi
+
+# ---- 4. own data: npy and libsvm, labels kept as the data spell them ----------
+if [ "$have_numpy" = 1 ]; then
+  own=$work/own
+  mkdir -p "$own"
+  "$py" - "$own" <<'PY' || fail "could not write the own-data files"
+import sys
+import numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(4)
+def make(n):
+    y = rng.choice(np.array([-3, 7, 12], dtype=np.int16), size=n)
+    x = rng.normal(size=(n, 6)).astype(np.float32) * 2 + y[:, None] * 0.4
+    return x, y
+xtr, ytr = make(120)
+xte, yte = make(50)
+np.save(f"{d}/xtr.npy", xtr); np.save(f"{d}/ytr.npy", ytr)
+np.save(f"{d}/xte.npy", np.asfortranarray(xte)); np.save(f"{d}/yte.npy", yte)
+np.save(f"{d}/ybad.npy", np.where(yte == 12, 5, yte).astype(np.int16))
+def svm(path, x, y):
+    with open(path, "w") as f:
+        for row, lab in zip(x, y):
+            f.write("%d %s\n" % (lab, " ".join("%d:%r" % (j + 1, float(v))
+                                            for j, v in enumerate(row) if v != 0)))
+svm(f"{d}/tr.svm", xtr, ytr); svm(f"{d}/te.svm", xte, yte)
+PY
+  NP="npy:$own/xtr.npy,$own/ytr.npy,$own/xte.npy,$own/yte.npy"
+  for spec in "$NP" "libsvm:$own/tr.svm,$own/te.svm"; do
+    ntest=$((ntest + 1))
+    kind=${spec%%:*}
+    run fit --data "$spec" --n 0 --scale standardize --sigma 3 --save-model "$own/$kind.mnm" \
+        --save-pred "$own/$kind-fit.txt"
+    fe=$(field "test error" "$work/stdout")
+    run predict --model "$own/$kind.mnm" --data "$spec" --out "$own/$kind-pred.txt"
+    pe=$(field "test error" "$work/stdout")
+    # fit --save-pred writes class indices, predict --out the data's labels.
+    if [ "$rc" -ne 0 ] || [ -z "$fe" ] || [ "$fe" != "$pe" ]; then
+      fail "own $kind: predict exit $rc, test error '$pe' vs fit '$fe': $(cat "$work/stderr")"
+    elif ! "$py" -c "
+import sys, numpy as np
+cls = np.array([-3, 7, 12])
+f = np.loadtxt(sys.argv[1], dtype=int); p = np.loadtxt(sys.argv[2])
+assert np.array_equal(cls[f], p), 'labels'
+" "$own/$kind-fit.txt" "$own/$kind-pred.txt"; then
+      fail "own $kind: predict --out does not give the labels -3/7/12 of fit's classes"
+    else
+      ok "own $kind: fit -> predict test error $pe %, labels written as -3/7/12"
+    fi
+  done
+  ntest=$((ntest + 1))
+  run predict --model "$own/npy.mnm" --data "npy:$own/xte.npy" --out "$own/unl.txt"
+  if [ "$rc" -ne 0 ] || ! grep -q "(no labels)" "$work/stdout" ||
+     ! cmp -s "$own/unl.txt" "$own/npy-pred.txt"; then
+    fail "predict on unlabeled npy:X.npy: exit $rc: $(cat "$work/stdout" "$work/stderr")"
+  else
+    ok "predict on unlabeled npy:X.npy: the same labels, no error line"
+  fi
+  check_refusal "predict, a label the model does not know" "label 5 is not a known class" \
+    predict --model "$own/npy.mnm" --data "npy:$own/xtr.npy,$own/ytr.npy,$own/xte.npy,$own/ybad.npy" \
+    --out "$ref/p.txt"
+  printf '7 1:0.5 9:1\n-3 2:1\n' >"$work/nine.svm"
+  check_refusal "predict, libsvm data on a 6-feature model with index 9" "beyond the 6 features" \
+    predict --model "$own/libsvm.mnm" --data "libsvm:$work/nine.svm" --out "$ref/p.txt"
 fi
 
 echo "cli_predict_test: $((ntest - nfail)) of $ntest passed"

@@ -33,7 +33,9 @@ void cli_predict_help(FILE *f)
 "\n"
 "  --model FILE         the model file (required)\n"
 "  --data KIND:...      the data, in any form --data takes (required)\n"
-"  --split S            test | train: which part of --data (default test)\n"
+"  --split S            test | train: which part of --data (default: its test\n"
+"                       part if it has one, else the files given, e.g.\n"
+"                       npy:X.npy[,Y.npy] or libsvm:FILE; no labels: no error)\n"
 "  --n N                first N rows (default 0 = all)\n"
 "  --out FILE           predicted labels, one per line\n"
 "  --scores FILE.npy    the outputs f(x), float64 (rows, classes)\n"
@@ -81,7 +83,7 @@ static int parse(int argc, char **argv, predict_args *a, int *help)
   if (*help) return 0;
   if (!a->model) return mn_error_set(MN_ERR_ARG, "--model FILE is required"), 2;
   if (!a->data) return mn_error_set(MN_ERR_ARG, "--data KIND:... is required"), 2;
-  if (strcmp(a->split, "test") && strcmp(a->split, "train"))
+  if (a->split && strcmp(a->split, "test") && strcmp(a->split, "train"))
     return mn_error_set(MN_ERR_ARG, "--split '%s': expected test or train", a->split), 2;
   return 0;
 }
@@ -102,6 +104,54 @@ static mn_status write_labels(const char *path, const mn_dataset *raw, size_t m,
   return mn_out_commit(&o);
 }
 
+/* The rows to predict, loaded as the model's training data were: its
+ * classes, scaling (with the training statistics) and features per sample.
+ * Without --split: the test part of --data if it has one, else its
+ * training part (npy:X.npy[,Y.npy], libsvm:FILE). */
+static mn_status load_data(const predict_args *a, const mn_model_file *mf, mn_dataset **ds,
+                           int *test_split)
+{
+  const mn_dataset *raw = mf->raw;
+  mn_load_opts o = mn_load_opts_default();
+  o.scale = raw->scale;
+  o.nclass = raw->nclass;
+  o.class_values = raw->class_values;
+  o.scale_mean = raw->scale_mean;
+  o.scale_sd = raw->scale_sd;
+  o.scale_d = raw->scale_d;
+  o.d = raw->d;
+  o.allow_unlabeled = 1;
+  /* Only the part predicted is read whole; of the other, one row. */
+  const int want_train = a->split && !strcmp(a->split, "train");
+  o.n = want_train ? a->n : 1;
+  o.n_test = want_train ? 1 : a->n;
+  mn_dataset *tr = NULL, *te = NULL;
+  MN_TRY(mn_dataset_load_pair(a->data, &o, &tr, &te));
+  *test_split = !want_train;
+  if (!want_train && te->n == 0) {
+    if (a->split) {
+      mn_dataset_destroy(&tr);
+      mn_dataset_destroy(&te);
+      return mn_error_set(MN_ERR_ARG, "--data '%s' has no test part (--split test)", a->data);
+    }
+    /* No test files: the files given are the data to predict, in full. */
+    mn_dataset_destroy(&tr);
+    mn_dataset_destroy(&te);
+    o.n = a->n;
+    o.n_test = 0;
+    MN_TRY(mn_dataset_load_pair(a->data, &o, &tr, &te));
+    *test_split = 0;
+  }
+  if (*test_split) {
+    *ds = te;
+    mn_dataset_destroy(&tr);
+  } else {
+    *ds = tr;
+    mn_dataset_destroy(&te);
+  }
+  return MN_OK;
+}
+
 /* 1 if ds is the fit's own test set: same files, same digests, same rows. */
 static int is_fit_test_set(const mn_model_file *mf, const mn_dataset *ds, int test_split)
 {
@@ -113,7 +163,6 @@ int cli_predict_main(int argc, char **argv)
 {
   predict_args a;
   memset(&a, 0, sizeof a);
-  a.split = "test";
   int help = 0;
   if (parse(argc, argv, &a, &help)) return cli_usage_error("predict");
   if (help) {
@@ -132,8 +181,9 @@ int cli_predict_main(int argc, char **argv)
   mn_status s;
   double t0 = mn_time_now();
   if ((s = mn_model_file_load(a.model, &mf))) goto fail;
-  const int test_split = !strcmp(a.split, "test");
-  if ((s = mn_dataset_load_spec(a.data, a.split, a.n, &ds))) goto fail;
+  int test_split = 1;
+  if ((s = load_data(&a, mf, &ds, &test_split))) goto fail;
+  a.split = test_split ? "test" : "train";
   double t_load = mn_time_now() - t0;
   pred = malloc((ds->n + 1) * sizeof *pred);
   scores = a.scores ? malloc((ds->n * mf->c + 1) * sizeof *scores) : NULL;

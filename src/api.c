@@ -9,9 +9,12 @@
 #include <string.h>
 #include "minnorm/api.h"
 #include "minnorm/fit.h"
+#include "minnorm/io.h"
+#include "minnorm/model_file.h"
 #include "minnorm/report.h"
 #include "minnorm/sysinfo.h"
 #include "minnorm/transform.h"
+#include "dataset_own.h"
 
 struct mn_api_model {
   mn_model model;     /* alpha and sq owned (mn_model_release); x = rows   */
@@ -19,6 +22,10 @@ struct mn_api_model {
   mn_fit_opts opts;
   mn_fit_result res;
   char *report;       /* the JSON report (open_memstream), owned            */
+  char x_md5[33], y_md5[33]; /* of the arrays fitted (provenance)          */
+  mn_model_file *mf;  /* a loaded model file (mn_api_load): predictions go
+                         through its input transform and feature map;
+                         model.alpha and model.x then point into it        */
 };
 
 const char *mn_api_version(void) { return mn_version_string(); }
@@ -207,11 +214,40 @@ int mn_api_fit(const double *x, size_t n, size_t d, const int32_t *y, int nclass
   }
   memcpy(m->x, x, n * d * sizeof *m->x);
   m->model.x = m->x;
+  mn_md5_buffer(x, n * d * sizeof *x, m->x_md5);
+  mn_md5_buffer(y, n * sizeof *y, m->y_md5);
   MN_TRY_GOTO(s, make_report(m, options, &train), fail);
   *out = m;
   return MN_OK;
 fail:
   mn_api_free(&m);
+  return s;
+}
+
+/* A loaded model on rows as its training data's files held them: the
+ * model's scaling (data.scale), then its input transform, feature map and
+ * kernel (mn_model_file_predict, the CLI's predict). */
+static mn_status predict_loaded(const mn_model_file *mf, const double *z, size_t rows,
+                                int32_t *pred, double *scores)
+{
+  const mn_dataset *raw = mf->raw;
+  mn_dataset *ds = NULL;
+  MN_TRY(mn_dataset_create(rows, raw->d, raw->nclass, &ds));
+  memcpy(ds->x, z, rows * raw->d * sizeof *ds->x);
+  ds->h = raw->h;
+  ds->w = raw->w;
+  ds->channels = raw->channels;
+  ds->unlabeled = 1;
+  mn_load_opts o = mn_load_opts_default();
+  o.scale_mean = raw->scale_mean;
+  o.scale_sd = raw->scale_sd;
+  o.scale_d = raw->scale_d;
+  mn_status s = MN_OK;
+  if (raw->scale != MN_SCALE_DEFAULT)
+    MN_TRY_GOTO(s, mn_own_scale(raw->scale, &o, ds, NULL), done);
+  MN_TRY_GOTO(s, mn_model_file_predict(mf, ds, 1, pred, scores, NULL), done);
+done:
+  mn_dataset_destroy(&ds);
   return s;
 }
 
@@ -227,8 +263,107 @@ int mn_api_predict(const mn_api_model *m, const double *z, size_t rows, size_t d
   if (rows > SIZE_MAX / sizeof(double) / d || rows > SIZE_MAX / sizeof(double) / m->model.c)
     return mn_error_set(MN_ERR_ARG, "predict: %zu rows overflow", rows);
   MN_TRY(check_finite("z", z, rows, d));
+  if (m->mf) return predict_loaded(m->mf, z, rows, pred, scores);
   MN_TRY(mn_model_predict(&m->model, rows, z, pred, scores));
   return MN_OK;
+}
+
+/* ---- model files -------------------------------------------------------- */
+
+int mn_api_save(const mn_api_model *m, const char *path, const double *class_values)
+{
+  if (!m || !path) return mn_error_set(MN_ERR_ARG, "save: model or path is NULL");
+  if (m->mf) {
+    if (!class_values) return mn_model_file_save(path, m->mf);
+    return mn_error_set(MN_ERR_ARG, "save: a loaded model keeps its own classes");
+  }
+  const size_t n = m->model.n, d = m->model.d, c = m->model.c;
+  mn_dataset *raw = NULL;
+  MN_TRY(mn_dataset_create(0, d, (int)c, &raw));
+  mn_status s = MN_OK;
+  if (class_values) {
+    for (size_t k = 0; k < c; k++)
+      if (!isfinite(class_values[k]) || (k && !(class_values[k] > class_values[k - 1]))) {
+        s = mn_error_set(MN_ERR_ARG, "save: class values must be finite and ascending "
+                         "(class %zu)", k);
+        goto done;
+      }
+    MN_TRY_GOTO(s, mn_own_set_classes(raw, class_values, (int)c), done);
+  }
+  snprintf(raw->kind, sizeof raw->kind, "array");
+  snprintf(raw->path[0], sizeof raw->path[0], "(array x)");
+  snprintf(raw->path[1], sizeof raw->path[1], "(array y)");
+  memcpy(raw->md5[0], m->x_md5, sizeof m->x_md5);
+  memcpy(raw->md5[1], m->y_md5, sizeof m->y_md5);
+  snprintf(raw->dtype, sizeof raw->dtype, "<f8");
+  raw->scale = MN_SCALE_NONE;
+  mn_model_file mf;
+  memset(&mf, 0, sizeof mf);
+  mf.kernel = m->opts.kernel;
+  mf.lambda = m->opts.solver.lambda;
+  mf.pipe = mn_pipeline_opts_default();
+  mf.tr = mn_transform_default();
+  snprintf(mf.spec, sizeof mf.spec, "array");
+  mf.pipe.data = mf.spec;
+  mf.raw = raw;
+  mf.n = n;
+  mf.c = c;
+  mf.d = d;
+  mf.alpha = m->model.alpha;
+  mf.centers = m->x;
+  snprintf(mf.solver, sizeof mf.solver, "%s", mn_solver_kind_name(m->res.solve.used));
+  mf.train_error = m->res.train_error;
+  mf.test_error = m->res.test_error;
+  mf.rkhs_norm = m->res.rkhs_norm;
+  mf.rel_residual = m->res.rel_residual;
+  s = mn_model_file_save(path, &mf);
+done:
+  mn_dataset_destroy(&raw);
+  return s;
+}
+
+int mn_api_load(const char *path, mn_api_model **out)
+{
+  if (!out || !path) return mn_error_set(MN_ERR_ARG, "load: path or out is NULL");
+  *out = NULL;
+  mn_api_model *m = calloc(1, sizeof *m);
+  if (!m) return mn_error_set(MN_ERR_NOMEM, "out of memory for the model");
+  mn_status s;
+  MN_TRY_GOTO(s, mn_model_file_load(path, &m->mf), fail);
+  const mn_model_file *mf = m->mf;
+  m->opts = mn_fit_opts_default();
+  m->opts.kernel = mf->kernel;
+  m->opts.solver.lambda = mf->lambda;
+  mn_solver_kind_parse(mf->solver, &m->res.solve.used); /* "sgd-..." stays auto */
+  /* n, c and alpha as fitted; d is what predict takes (the raw features). */
+  m->model = (mn_model){mf->kernel, mf->n, mf->raw->d, mf->c, NULL, NULL, NULL};
+  m->res.n = mf->n;
+  m->res.c = mf->c;
+  m->res.d = mf->raw->d;
+  m->res.n_test = mf->n_test;
+  m->res.train_error = mf->train_error;
+  m->res.test_error = mf->test_error;
+  m->res.rkhs_norm = mf->rkhs_norm;
+  m->res.rel_residual = mf->rel_residual;
+  m->res.rkhs_norm_quad = m->res.alpha_fro = NAN;
+  m->res.solve.rcond = m->res.solve.eig_min = m->res.solve.eig_max = NAN;
+  *out = m;
+  return MN_OK;
+fail:
+  mn_api_free(&m);
+  return s;
+}
+
+const char *mn_api_loaded_meta(const mn_api_model *m, const char *what)
+{
+  if (!m || !m->mf || !what) return "";
+  if (!strcmp(what, "scale")) return mn_scale_kind_name(m->mf->raw->scale);
+  if (!strcmp(what, "features")) {
+    static const char *const names[] = {"none", "gabor", "randconv", "rff"};
+    return names[m->mf->pipe.features];
+  }
+  if (!strcmp(what, "spec")) return m->mf->spec;
+  return "";
 }
 
 /* ---- accessors ---------------------------------------------------------- */
@@ -244,7 +379,7 @@ int mn_api_alpha(const mn_api_model *m, double *out, size_t len)
   if (len < nc)
     return mn_error_set(MN_ERR_ARG, "alpha: buffer holds %zu doubles, %zu x %zu needed", len,
                         m->model.n, m->model.c);
-  memcpy(out, m->model.alpha, nc * sizeof *out);
+  memcpy(out, m->mf ? m->mf->alpha : m->model.alpha, nc * sizeof *out);
   return MN_OK;
 }
 
@@ -293,13 +428,14 @@ const char *mn_api_kernel(const mn_api_model *m)
 
 const char *mn_api_report_json(const mn_api_model *m)
 {
-  return m && m->report ? m->report : "";
+  return m && m->report ? m->report : "{}";
 }
 
 void mn_api_free(mn_api_model **m)
 {
   if (!m || !*m) return;
   mn_model_release(&(*m)->model);
+  mn_model_file_destroy(&(*m)->mf);
   free((*m)->x);
   free((*m)->report);
   free(*m);

@@ -95,6 +95,48 @@ def mnist_vs_cli(cli, data, work, n=2000, m=1000):
     check(mdl.report_["n"] == n and mdl.report_["d"] == 784 and mdl.report_["data"] == "array",
           "report_ describes the fit")
     check(abs(mdl.score(Xt, yt) - (1 - err)) < 1e-15, "score is the accuracy")
+    model_files(cli, d, work, mdl, X, y, Xt, yt, pred, n, m)
+
+
+# ---- model files: the package's and the CLI's, read by the other ---------------
+def model_files(cli, d, work, mdl, X, y, Xt, yt, pred, n, m):
+    # The package's model -> minnorm predict on the same test rows (as .npy).
+    M, XT, YT, PP = (os.path.join(work, f) for f in ("py.mnm", "xt.npy", "yt.npy", "pp.txt"))
+    mdl.save(M)
+    np.save(XT, Xt.reshape(m, -1))
+    np.save(YT, yt)
+    r = subprocess.run([cli, "predict", "--model", M, "--data", "npy:%s,%s" % (XT, YT),
+                        "--out", PP], capture_output=True, text=True)
+    check(r.returncode == 0, "minnorm predict reads the package's model (%s)" % r.stderr.strip())
+    if r.returncode == 0:
+        check(np.array_equal(np.loadtxt(PP, dtype=np.int64), pred),
+              "minnorm predict on the package's model gives the package's predictions")
+        err = "%.2f %%" % (100 * np.mean(pred != yt))
+        check(err in r.stdout, "predict prints the package's error %s" % err)
+    back = minnorm.load_model(M)
+    check(np.array_equal(back.alpha_, mdl.alpha_) and np.array_equal(back.classes_, mdl.classes_),
+          "load_model(save) keeps alpha and classes_")
+    check(np.array_equal(back.predict(Xt), pred), "load_model(save) predicts the same")
+    # The CLI's model (pixels scaled by 255 in the loader) -> load_model on raw bytes.
+    C, PC = os.path.join(work, "cli.mnm"), os.path.join(work, "pc.txt")
+    r = subprocess.run([cli, "fit", "--data", "mnist:" + d, "--n", str(n), "--n-test", str(m),
+                        "--save-model", C, "--save-pred", PC, "--quiet"], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "CLI fit --save-model exits 0 (%s)" % r.stderr.strip())
+    if r.returncode:
+        return
+    cm = minnorm.load_model(C)
+    raw = read_idx(os.path.join(d, "t10k-images-idx3-ubyte"))[:m]
+    pc = cm.predict(raw)
+    check(np.array_equal(pc, np.loadtxt(PC, dtype=np.int64)),
+          "load_model(CLI model).predict(raw uint8 pixels) equals fit --save-pred")
+    check(cm.n_features_in_ == 784 and cm.report_["data.scale"] == "255" and
+          cm.solver_ == mdl.solver_, "the CLI model's facts (784 features, scale 255, solver)")
+    expect_error("save with string classes",
+                 lambda: KernelInterpolator().fit(X[:20], np.array(list("ab") * 10)).save(M),
+                 ValueError, "numeric class labels")
+    expect_error("load_model of a .npy", lambda: minnorm.load_model(os.path.join(work, "A.npy")),
+                 MinnormError, "not a minnorm model file")
 
 
 # ---- 2. closed forms -----------------------------------------------------------

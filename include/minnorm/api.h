@@ -19,9 +19,8 @@
  * max_memory defaults, as the CLI's does, to the memory available
  * (mn_mem_budget).  An unknown key, or a bad value, is an error naming it.
  *
- * Reserved for the model-file format (not yet implemented):
- *   int mn_api_save(const mn_api_model *m, const char *path);
- *   int mn_api_load(const char *path, mn_api_model **out);
+ * Models are saved and loaded as minnorm's model file (model_file.h), the
+ * file `minnorm fit --save-model` writes and `minnorm predict` reads.
  */
 #ifndef MINNORM_API_H
 #define MINNORM_API_H
@@ -86,8 +85,31 @@ const char *mn_api_solver(const mn_api_model *m);
 const char *mn_api_kernel(const mn_api_model *m);
 
 /* The fit's JSON report, as `minnorm fit --out` writes it (mn_report_json_
- * stream; "data": "array", no files).  Owned by the model; "" for NULL. */
+ * stream; "data": "array", no files).  Owned by the model; "{}" for NULL
+ * and for a loaded model (its meta.json says what the fit reported). */
 const char *mn_api_report_json(const mn_api_model *m);
+
+/* Writes the model file (model_file.h) of a fitted model: alpha, its
+ * training rows, the kernel, lambda, the arrays' md5s (data.kind "array");
+ * class_values (c ascending finite numbers, or NULL: classes 0..c-1) are
+ * the labels predict writes.  A loaded model is written as it was read
+ * (class_values must then be NULL).  Atomic: nothing is left on failure. */
+int mn_api_save(const mn_api_model *m, const char *path, const double *class_values);
+
+/* Reads a model file — one of mn_api_save's or of `minnorm fit
+ * --save-model` (any feature map, input transform, scaling).  Returns new
+ * in *out — caller frees.  mn_api_predict then takes rows as the model's
+ * training files held them (d = the raw features per sample, e.g. 784
+ * pixels in 0..255 for MNIST: the model applies its own scaling, input
+ * transform and feature map, as `minnorm predict` does).  n, c, alpha and
+ * the numbers rkhs_norm, relative_residual and train_error are the fit's;
+ * the others are NaN. */
+int mn_api_load(const char *path, mn_api_model **out);
+
+/* A loaded model's facts as strings: "scale" (none | 255 | standardize),
+ * "features" (none | gabor | randconv | rff), "spec" (the fit's --data);
+ * "" otherwise. */
+const char *mn_api_loaded_meta(const mn_api_model *m, const char *what);
 
 /* Frees the model; accepts NULL and *m == NULL; sets *m = NULL. */
 void mn_api_free(mn_api_model **m);

@@ -182,6 +182,7 @@ int cli_predict_main(int argc, char **argv)
   double t0 = mn_time_now();
   if ((s = mn_model_file_load(a.model, &mf))) goto fail;
   int test_split = 1;
+  const int split_given = a.split != NULL;
   if ((s = load_data(&a, mf, &ds, &test_split))) goto fail;
   a.split = test_split ? "test" : "train";
   double t_load = mn_time_now() - t0;
@@ -208,7 +209,8 @@ int cli_predict_main(int argc, char **argv)
            : mf->pipe.features == MN_FEATURES_GABOR ? "gabor"
            : mf->pipe.features == MN_FEATURES_RFF ? "rff" : "randconv",
            mn_inputs_kind_name(mf->tr.inputs));
-    printf("  %-22s %s, %s split, %zu rows\n", "data", a.data, a.split, ds->n);
+    printf("  %-22s %s, %s, %zu rows\n", "data", a.data,
+           test_split ? "test part" : split_given ? "training part" : "the files given", ds->n);
     if (mf->tr.labels != MN_LABELS_TRUE) {
       char lab[64];
       mn_transform_labels_name(&mf->tr, lab, sizeof lab);

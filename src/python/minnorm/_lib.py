@@ -42,6 +42,9 @@ _PROTOTYPES = {
     "mn_api_solver": (ctypes.c_char_p, [ctypes.c_void_p]),
     "mn_api_kernel": (ctypes.c_char_p, [ctypes.c_void_p]),
     "mn_api_report_json": (ctypes.c_char_p, [ctypes.c_void_p]),
+    "mn_api_save": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, _c_double_p]),
+    "mn_api_load": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "mn_api_loaded_meta": (ctypes.c_char_p, [ctypes.c_void_p, ctypes.c_char_p]),
     "mn_api_free": (None, [ctypes.POINTER(ctypes.c_void_p)]),
 }
 

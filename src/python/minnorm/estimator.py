@@ -8,6 +8,8 @@ sqrt(trace(Y^T alpha)) of the minimum-norm interpolant.
 """
 import ctypes
 import json
+import os
+import zipfile
 
 import numpy as np
 
@@ -206,6 +208,25 @@ class KernelInterpolator:
                                    _ptr(scores, _c_double_p) if want_scores else None))
         return pred, scores
 
+    # ---- model files ----------------------------------------------------
+    def save(self, path):
+        """Writes minnorm's model file (the one `minnorm fit --save-model`
+        writes and `minnorm predict --model` reads): alpha, the training
+        rows, the kernel and the arrays' md5s.  classes_ must be numbers
+        (the file stores them as float64); returns path."""
+        self._check_fitted()
+        cv = None
+        if not getattr(self, "_loaded", False):
+            if self.classes_.dtype.kind not in "biuf":
+                raise ValueError("save: model files store numeric class labels; classes_ "
+                                 "has dtype %s" % self.classes_.dtype)
+            cv = np.ascontiguousarray(self.classes_, dtype=np.float64)
+            if not np.array_equal(cv, self.classes_):
+                raise ValueError("save: class labels do not fit in float64 exactly")
+        check(lib().mn_api_save(self._handle.ptr, os.fsencode(path),
+                                _ptr(cv, _c_double_p) if cv is not None else None))
+        return path
+
     def decision_function(self, X):
         """Scores f(X): float64 (n_samples, n_classes), column k for classes_[k]."""
         return self._run(X, True)[1]
@@ -224,3 +245,40 @@ class KernelInterpolator:
         if y.shape != p.shape:
             raise ValueError("X has %d samples but y has shape %s" % (p.shape[0], y.shape))
         return float(np.mean(p == y))
+
+
+def load_model(path):
+    """A fitted KernelInterpolator from a model file (minnorm fit
+    --save-model, or KernelInterpolator.save).  Its predict takes rows as
+    the model's training files held them (e.g. MNIST pixels 0..255): the
+    model applies its own scaling, input transform and feature map, as
+    `minnorm predict` does.  report_ is the file's meta.json."""
+    L = lib()
+    handle = ctypes.c_void_p()
+    check(L.mn_api_load(os.fsencode(path), ctypes.byref(handle)))
+    h = _Handle(handle.value)
+    with zipfile.ZipFile(path) as z:
+        meta = json.loads(z.read("meta.json").decode())
+        names = z.namelist()
+    m = KernelInterpolator(kernel=meta["kernel.kind"], sigma=meta["kernel.sigma"],
+                           gamma=meta["kernel.gamma"] or None, power=meta["kernel.power"],
+                           ridge=meta["lambda"])
+    n, c = L.mn_api_n(h.ptr), L.mn_api_c(h.ptr)
+    alpha = np.empty((n, c), dtype=np.float64, order="F")
+    check(L.mn_api_alpha(h.ptr, _ptr(alpha, _c_double_p), alpha.size))
+    m._handle = h
+    m._loaded = True
+    if "classes.npy" in names:
+        m.classes_ = np.load(path)["classes"]
+        if np.all(m.classes_ == np.round(m.classes_)):
+            m.classes_ = m.classes_.astype(np.int64)
+    else:
+        m.classes_ = np.arange(c)
+    m.n_features_in_ = L.mn_api_d(h.ptr)
+    m.alpha_ = alpha
+    m.rkhs_norm_ = meta["fit.rkhs_norm"]
+    m.relative_residual_ = meta["fit.relative_residual"]
+    m.train_error_ = meta["fit.train_error"]
+    m.solver_ = meta["fit.solver"]
+    m.report_ = meta
+    return m

@@ -428,7 +428,8 @@ const char *mn_api_kernel(const mn_api_model *m)
 
 const char *mn_api_report_json(const mn_api_model *m)
 {
-  return m && m->report ? m->report : "{}";
+  if (!m) return "";
+  return m->report ? m->report : "{}";
 }
 
 void mn_api_free(mn_api_model **m)

@@ -85,8 +85,8 @@ const char *mn_api_solver(const mn_api_model *m);
 const char *mn_api_kernel(const mn_api_model *m);
 
 /* The fit's JSON report, as `minnorm fit --out` writes it (mn_report_json_
- * stream; "data": "array", no files).  Owned by the model; "{}" for NULL
- * and for a loaded model (its meta.json says what the fit reported). */
+ * stream; "data": "array", no files).  Owned by the model; "" for NULL, "{}"
+ * for a loaded model (its meta.json says what the fit reported). */
 const char *mn_api_report_json(const mn_api_model *m);
 
 /* Writes the model file (model_file.h) of a fitted model: alpha, its

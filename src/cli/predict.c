@@ -221,7 +221,8 @@ int cli_predict_main(int argc, char **argv)
       printf("  %-22s (no labels)\n", "error");
     } else {
       double err = mn_error_rate(ds->n, pred, ds->y);
-      printf("  %-22s %.2f %% (%.0f of %zu)\n", test_split ? "test error" : "train error",
+      printf("  %-22s %.2f %% (%.0f of %zu)\n",
+             test_split ? "test error" : split_given ? "train error" : "error",
              100 * err, round(err * (double)ds->n), ds->n);
       if (is_fit_test_set(mf, ds, test_split))
         printf("  %-22s %.2f %% on this test set\n", "fit reported", 100 * mf->test_error);

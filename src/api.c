@@ -238,10 +238,7 @@ static mn_status predict_loaded(const mn_model_file *mf, const double *z, size_t
   ds->w = raw->w;
   ds->channels = raw->channels;
   ds->unlabeled = 1;
-  mn_load_opts o = mn_load_opts_default();
-  o.scale_mean = raw->scale_mean;
-  o.scale_sd = raw->scale_sd;
-  o.scale_d = raw->scale_d;
+  const mn_load_opts o = mn_model_file_load_opts(mf);
   mn_status s = MN_OK;
   if (raw->scale != MN_SCALE_DEFAULT)
     MN_TRY_GOTO(s, mn_own_scale(raw->scale, &o, ds, NULL), done);

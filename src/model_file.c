@@ -1,5 +1,6 @@
 /* minnorm — the model file: save, load, predict (model_file.h). */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -276,103 +277,177 @@ static uint64_t get_u64(reader *r, const char *key)
   return v;
 }
 
-static void copy_str(char *dst, size_t len, const char *src) { snprintf(dst, len, "%s", src); }
 
-/* ---- save ----------------------------------------------------------------- */
-
-static void w_str(FILE *f, const char *k, const char *v)
-{
-  fprintf(f, ",\n  \"%s\": ", k);
-  mn_json_str(f, v);
-}
-static void w_num(FILE *f, const char *k, double v)
-{
-  fprintf(f, ",\n  \"%s\": ", k);
-  mn_json_num(f, v);
-}
-static void w_u64(FILE *f, const char *k, uint64_t v)
-{
-  fprintf(f, ",\n  \"%s\": %llu", k, (unsigned long long)v);
-}
+/* ---- the metadata: one table, written and read ---------------------------- */
 
 static const char *const features_names[] = {"none", "gabor", "randconv", "rff"};
-static const char *const scale_names[] = {"default", "none", "255", "standardize"};
+static const char *name_kernel(int k) { return mn_kernel_kind_name((mn_kernel_kind)k); }
+static const char *name_inputs(int k) { return mn_inputs_kind_name((mn_inputs_kind)k); }
+static const char *name_source(int k) { return mn_randconv_source_name((mn_randconv_source)k); }
+static const char *name_features(int k) { return features_names[k]; }
+static const char *name_scale(int k) { return mn_scale_kind_name((mn_scale_kind)k); }
+
+typedef enum { F_DBL, F_SIZE, F_INT, F_U64, F_STR, F_ENUM } field_type;
+/* F_ENUM fields are read and written as int (gcc's enums here are int-sized;
+ * signed and unsigned int may alias). */
+_Static_assert(sizeof(mn_kernel_kind) == sizeof(int) && sizeof(mn_features_kind) == sizeof(int) &&
+               sizeof(mn_inputs_kind) == sizeof(int) && sizeof(mn_scale_kind) == sizeof(int) &&
+               sizeof(mn_randconv_source) == sizeof(int), "enums are int-sized");
+typedef enum { ON_MODEL, ON_RAW } field_base; /* mn_model_file, or its raw dataset */
+
+typedef struct {
+  const char *key;
+  field_type type;
+  field_base base;
+  size_t offset, size;          /* F_STR: the char array's size               */
+  const char *(*name)(int);     /* F_ENUM: value -> name                      */
+  int count;                    /* F_ENUM: values 0 .. count - 1              */
+} field;
+
+#define M_(t, k, member) {k, t, ON_MODEL, offsetof(mn_model_file, member), 0, NULL, 0}
+#define R_(t, k, member) {k, t, ON_RAW, offsetof(mn_dataset, member), 0, NULL, 0}
+#define MS(k, member) \
+  {k, F_STR, ON_MODEL, offsetof(mn_model_file, member), sizeof(((mn_model_file *)0)->member), NULL, 0}
+#define RS(k, member) \
+  {k, F_STR, ON_RAW, offsetof(mn_dataset, member), sizeof(((mn_dataset *)0)->member), NULL, 0}
+#define ME(k, member, fn, n) {k, F_ENUM, ON_MODEL, offsetof(mn_model_file, member), 0, fn, n}
+#define RE(k, member, fn, n) {k, F_ENUM, ON_RAW, offsetof(mn_dataset, member), 0, fn, n}
+
+/* Every key of meta.json but format, format_version, created and
+ * transform.labels (written and read by hand).  The format is this table. */
+static const field fields[] = {
+  MS("minnorm", minnorm),
+  ME("kernel.kind", kernel.kind, name_kernel, 4),
+  M_(F_DBL, "kernel.sigma", kernel.sigma),
+  M_(F_DBL, "kernel.gamma", kernel.gamma),
+  M_(F_INT, "kernel.power", kernel.power),
+  M_(F_DBL, "lambda", lambda),
+  ME("features.kind", pipe.features, name_features, 4),
+  M_(F_INT, "gabor.J", pipe.gabor.J),
+  M_(F_INT, "gabor.L", pipe.gabor.L),
+  M_(F_DBL, "gabor.xi", pipe.gabor.xi),
+  M_(F_DBL, "gabor.sigma", pipe.gabor.sigma),
+  M_(F_SIZE, "gabor.step", pipe.gabor.step),
+  M_(F_SIZE, "randconv.filters", pipe.randconv.filters),
+  M_(F_SIZE, "randconv.patch", pipe.randconv.patch),
+  ME("randconv.source", pipe.randconv.source, name_source, 2),
+  M_(F_DBL, "randconv.bias", pipe.randconv.bias),
+  M_(F_DBL, "randconv.zca_eps", pipe.randconv.zca_eps),
+  M_(F_SIZE, "randconv.whiten_samples", pipe.randconv.whiten_samples),
+  M_(F_SIZE, "randconv.pool", pipe.randconv.pool),
+  M_(F_SIZE, "randconv.block", pipe.randconv.block),
+  M_(F_U64, "randconv.seed", pipe.randconv.seed),
+  M_(F_SIZE, "rff.D", pipe.rff.D),
+  M_(F_DBL, "rff.sigma", pipe.rff.sigma),
+  M_(F_DBL, "rff.gamma", pipe.rff.gamma),
+  M_(F_U64, "rff.seed", pipe.rff.seed),
+  ME("transform.inputs", tr.inputs, name_inputs, 4),
+  M_(F_U64, "transform.seed", tr.seed),
+  M_(F_DBL, "transform.labels_changed", labels_changed),
+  M_(F_DBL, "transform.inputs_mean", inputs_mean),
+  M_(F_DBL, "transform.inputs_sd", inputs_sd),
+  MS("data.spec", spec),
+  RS("data.kind", kind),
+  RS("data.train_x", path[0]),
+  RS("data.train_x_md5", md5[0]),
+  RS("data.train_y", path[1]),
+  RS("data.train_y_md5", md5[1]),
+  MS("data.test_x", test_path[0]),
+  MS("data.test_x_md5", test_md5[0]),
+  MS("data.test_y", test_path[1]),
+  MS("data.test_y_md5", test_md5[1]),
+  M_(F_SIZE, "data.n", n),
+  M_(F_SIZE, "data.n_test", n_test),
+  R_(F_SIZE, "data.d", d),
+  R_(F_SIZE, "data.h", h),
+  R_(F_SIZE, "data.w", w),
+  R_(F_SIZE, "data.channels", channels),
+  R_(F_INT, "data.classes", nclass),
+  RE("data.scale", scale, name_scale, 4),
+  R_(F_INT, "data.index_base", index_base),
+  RS("data.dtype", dtype),
+  M_(F_SIZE, "model.n", n),
+  M_(F_SIZE, "model.c", c),
+  M_(F_SIZE, "model.d", d),
+  MS("fit.solver", solver),
+  M_(F_DBL, "fit.train_error", train_error),
+  M_(F_DBL, "fit.test_error", test_error),
+  M_(F_DBL, "fit.rkhs_norm", rkhs_norm),
+  M_(F_DBL, "fit.relative_residual", rel_residual),
+};
+
+static void *field_ptr(const field *f, const mn_model_file *m)
+{
+  char *base = f->base == ON_MODEL ? (char *)m : (char *)m->raw;
+  return base + f->offset;
+}
+
+static void write_field(FILE *out, const field *f, const mn_model_file *m)
+{
+  const void *p = field_ptr(f, m);
+  fprintf(out, ",\n  \"%s\": ", f->key);
+  switch (f->type) {
+  case F_DBL: mn_json_num(out, *(const double *)p); break;
+  case F_SIZE: fprintf(out, "%zu", *(const size_t *)p); break;
+  case F_INT: fprintf(out, "%d", *(const int *)p); break;
+  case F_U64: fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+  case F_STR: mn_json_str(out, (const char *)p); break;
+  case F_ENUM: { /* the enums are int-sized */
+    int v = *(const int *)p;
+    mn_json_str(out, v >= 0 && v < f->count ? f->name(v) : "unknown");
+    break;
+  }
+  }
+}
+
+static void read_field(reader *r, const field *f, mn_model_file *m)
+{
+  void *p = field_ptr(f, m);
+  switch (f->type) {
+  case F_DBL: *(double *)p = get_num(r, f->key); break;
+  case F_SIZE: *(size_t *)p = (size_t)get_u64(r, f->key); break;
+  case F_INT: {
+    uint64_t v = get_u64(r, f->key);
+    if (v > INT32_MAX && !r->s)
+      r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: \"%s\" is too large", r->path, f->key);
+    *(int *)p = (int)v;
+    break;
+  }
+  case F_U64: *(uint64_t *)p = get_u64(r, f->key); break;
+  case F_STR: snprintf((char *)p, f->size, "%s", get_str(r, f->key)); break;
+  case F_ENUM: {
+    const char *v = get_str(r, f->key);
+    int k = 0;
+    while (k < f->count && strcmp(v, f->name(k))) k++;
+    if (k == f->count && !r->s)
+      r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: \"%s\": unknown value '%s'", r->path,
+                          f->key, v);
+    *(int *)p = k < f->count ? k : 0;
+    break;
+  }
+  }
+}
 
 static char *meta_text(const mn_model_file *m, size_t *len)
 {
   char *buf = NULL;
   FILE *f = open_memstream(&buf, len);
   if (!f) return NULL;
-  const mn_dataset *raw = m->raw;
-  const mn_pipeline_opts *p = &m->pipe;
+  mn_model_file w = *m; /* the version and date of this writing, if unset */
+  if (!w.minnorm[0]) snprintf(w.minnorm, sizeof w.minnorm, "%s", mn_version_string());
+  if (!w.created[0]) {
+    time_t now = time(NULL);
+    strftime(w.created, sizeof w.created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  }
   fprintf(f, "{\n  \"format\": \"%s\",\n  \"format_version\": %d", MN_MODEL_FORMAT,
           MN_MODEL_FORMAT_VERSION);
-  w_str(f, "minnorm", m->minnorm[0] ? m->minnorm : mn_version_string());
-  char date[32];
-  time_t now = time(NULL);
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  w_str(f, "created", m->created[0] ? m->created : date);
-  w_str(f, "kernel.kind", mn_kernel_kind_name(m->kernel.kind));
-  w_num(f, "kernel.sigma", m->kernel.sigma);
-  w_num(f, "kernel.gamma", m->kernel.gamma);
-  w_u64(f, "kernel.power", (uint64_t)m->kernel.power);
-  w_num(f, "lambda", m->lambda);
-  w_str(f, "features.kind", features_names[p->features]);
-  w_u64(f, "gabor.J", (uint64_t)p->gabor.J);
-  w_u64(f, "gabor.L", (uint64_t)p->gabor.L);
-  w_num(f, "gabor.xi", p->gabor.xi);
-  w_num(f, "gabor.sigma", p->gabor.sigma);
-  w_u64(f, "gabor.step", p->gabor.step);
-  const mn_randconv_opts *rc = &p->randconv;
-  w_u64(f, "randconv.filters", rc->filters);
-  w_u64(f, "randconv.patch", rc->patch);
-  w_str(f, "randconv.source", mn_randconv_source_name(rc->source));
-  w_num(f, "randconv.bias", rc->bias);
-  w_num(f, "randconv.zca_eps", rc->zca_eps);
-  w_u64(f, "randconv.whiten_samples", rc->whiten_samples);
-  w_u64(f, "randconv.pool", rc->pool);
-  w_u64(f, "randconv.block", rc->block);
-  w_u64(f, "randconv.seed", rc->seed);
-  w_u64(f, "rff.D", p->rff.D);
-  w_num(f, "rff.sigma", p->rff.sigma);
-  w_num(f, "rff.gamma", p->rff.gamma);
-  w_u64(f, "rff.seed", p->rff.seed);
+  fputs(",\n  \"created\": ", f);
+  mn_json_str(f, w.created);
   char lab[64];
   mn_transform_labels_name(&m->tr, lab, sizeof lab);
-  w_str(f, "transform.labels", lab);
-  w_str(f, "transform.inputs", mn_inputs_kind_name(m->tr.inputs));
-  w_u64(f, "transform.seed", m->tr.seed);
-  w_num(f, "transform.labels_changed", m->labels_changed);
-  w_num(f, "transform.inputs_mean", m->inputs_mean);
-  w_num(f, "transform.inputs_sd", m->inputs_sd);
-  w_str(f, "data.spec", m->spec);
-  w_str(f, "data.kind", raw->kind[0] ? raw->kind : "");
-  w_str(f, "data.train_x", raw->path[0]);
-  w_str(f, "data.train_x_md5", raw->md5[0]);
-  w_str(f, "data.train_y", raw->path[1]);
-  w_str(f, "data.train_y_md5", raw->md5[1]);
-  w_str(f, "data.test_x", m->test_path[0]);
-  w_str(f, "data.test_x_md5", m->test_md5[0]);
-  w_str(f, "data.test_y", m->test_path[1]);
-  w_str(f, "data.test_y_md5", m->test_md5[1]);
-  w_u64(f, "data.n", m->n);
-  w_u64(f, "data.n_test", m->n_test);
-  w_u64(f, "data.d", raw->d);
-  w_u64(f, "data.h", raw->h);
-  w_u64(f, "data.w", raw->w);
-  w_u64(f, "data.channels", raw->channels);
-  w_u64(f, "data.classes", (uint64_t)raw->nclass);
-  w_str(f, "data.scale", scale_names[(unsigned)raw->scale <= 3 ? raw->scale : 0]);
-  w_u64(f, "data.index_base", (uint64_t)raw->index_base);
-  w_str(f, "data.dtype", raw->dtype);
-  w_u64(f, "model.n", m->n);
-  w_u64(f, "model.c", m->c);
-  w_u64(f, "model.d", m->d);
-  w_str(f, "fit.solver", m->solver);
-  w_num(f, "fit.train_error", m->train_error);
-  w_num(f, "fit.test_error", m->test_error);
-  w_num(f, "fit.rkhs_norm", m->rkhs_norm);
-  w_num(f, "fit.relative_residual", m->rel_residual);
+  fputs(",\n  \"transform.labels\": ", f);
+  mn_json_str(f, lab);
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) write_field(f, &fields[i], &w);
   fputs("\n}\n", f);
   if (fclose(f) != 0) {
     free(buf);
@@ -428,97 +503,18 @@ void mn_model_file_destroy(mn_model_file **m)
   *m = NULL;
 }
 
-static int name_index(const char *const *names, int count, const char *s)
+/* Fills m (and its raw dataset) from the metadata; r->s records the first
+ * problem. */
+static void read_meta(reader *r, mn_model_file *m)
 {
-  for (int i = 0; i < count; i++)
-    if (!strcmp(names[i], s)) return i;
-  return -1;
-}
-
-/* Fills m from the metadata (r->s records the first problem). */
-static void read_meta(reader *r, mn_model_file *m, size_t *d_raw, size_t *nclass)
-{
-  mn_pipeline_opts *p = &m->pipe;
-  copy_str(m->minnorm, sizeof m->minnorm, get_str(r, "minnorm"));
-  copy_str(m->created, sizeof m->created, get_str(r, "created"));
-  const char *kk = get_str(r, "kernel.kind");
-  if (!r->s && mn_kernel_kind_parse(kk, &m->kernel.kind))
-    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: unknown kernel '%s'", r->path, kk);
-  m->kernel.sigma = get_num(r, "kernel.sigma");
-  m->kernel.gamma = get_num(r, "kernel.gamma");
-  m->kernel.power = (int)get_u64(r, "kernel.power");
-  m->lambda = get_num(r, "lambda");
-  int fk = name_index(features_names, 4, get_str(r, "features.kind"));
-  if (fk < 0 && !r->s)
-    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: unknown features.kind", r->path);
-  p->features = fk < 0 ? MN_FEATURES_NONE : (mn_features_kind)fk;
-  p->gabor.J = (int)get_u64(r, "gabor.J");
-  p->gabor.L = (int)get_u64(r, "gabor.L");
-  p->gabor.xi = get_num(r, "gabor.xi");
-  p->gabor.sigma = get_num(r, "gabor.sigma");
-  p->gabor.step = get_u64(r, "gabor.step");
-  mn_randconv_opts *rc = &p->randconv;
-  rc->filters = get_u64(r, "randconv.filters");
-  rc->patch = get_u64(r, "randconv.patch");
-  const char *src = get_str(r, "randconv.source");
-  if (!r->s && mn_randconv_source_parse(src, &rc->source))
-    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: unknown randconv.source '%s'", r->path,
-                        src);
-  rc->bias = get_num(r, "randconv.bias");
-  rc->zca_eps = get_num(r, "randconv.zca_eps");
-  rc->whiten_samples = get_u64(r, "randconv.whiten_samples");
-  rc->pool = get_u64(r, "randconv.pool");
-  rc->block = get_u64(r, "randconv.block");
-  rc->seed = get_u64(r, "randconv.seed");
-  p->rff.D = get_u64(r, "rff.D");
-  p->rff.sigma = get_num(r, "rff.sigma");
-  p->rff.gamma = get_num(r, "rff.gamma");
-  p->rff.seed = get_u64(r, "rff.seed");
-  const char *lab = get_str(r, "transform.labels"), *inp = get_str(r, "transform.inputs");
-  if (!r->s && (mn_transform_parse_labels(lab, &m->tr) || mn_transform_parse_inputs(inp, &m->tr)))
-    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: bad transform '%s' / '%s'", r->path, lab,
-                        inp);
-  m->tr.seed = get_u64(r, "transform.seed");
-  m->labels_changed = get_num(r, "transform.labels_changed");
-  m->inputs_mean = get_num(r, "transform.inputs_mean");
-  m->inputs_sd = get_num(r, "transform.inputs_sd");
-  copy_str(m->spec, sizeof m->spec, get_str(r, "data.spec"));
-  copy_str(m->test_path[0], sizeof m->test_path[0], get_str(r, "data.test_x"));
-  copy_str(m->test_md5[0], sizeof m->test_md5[0], get_str(r, "data.test_x_md5"));
-  copy_str(m->test_path[1], sizeof m->test_path[1], get_str(r, "data.test_y"));
-  copy_str(m->test_md5[1], sizeof m->test_md5[1], get_str(r, "data.test_y_md5"));
-  m->n_test = get_u64(r, "data.n_test");
-  *d_raw = get_u64(r, "data.d");
-  *nclass = get_u64(r, "data.classes");
-  m->n = get_u64(r, "model.n");
-  m->c = get_u64(r, "model.c");
-  m->d = get_u64(r, "model.d");
-  copy_str(m->solver, sizeof m->solver, get_str(r, "fit.solver"));
-  m->train_error = get_num(r, "fit.train_error");
-  m->test_error = get_num(r, "fit.test_error");
-  m->rkhs_norm = get_num(r, "fit.rkhs_norm");
-  m->rel_residual = get_num(r, "fit.relative_residual");
-  p->data = m->spec;
-  p->n = m->n;
-  p->n_test = m->n_test;
-}
-
-static void read_raw_meta(reader *r, mn_dataset *raw)
-{
-  raw->h = get_u64(r, "data.h");
-  raw->w = get_u64(r, "data.w");
-  raw->channels = get_u64(r, "data.channels");
-  copy_str(raw->kind, sizeof raw->kind, get_str(r, "data.kind"));
-  copy_str(raw->path[0], sizeof raw->path[0], get_str(r, "data.train_x"));
-  copy_str(raw->md5[0], sizeof raw->md5[0], get_str(r, "data.train_x_md5"));
-  copy_str(raw->path[1], sizeof raw->path[1], get_str(r, "data.train_y"));
-  copy_str(raw->md5[1], sizeof raw->md5[1], get_str(r, "data.train_y_md5"));
-  copy_str(raw->dtype, sizeof raw->dtype, get_str(r, "data.dtype"));
-  raw->index_base = (int)get_u64(r, "data.index_base");
-  int sc = name_index(scale_names, 4, get_str(r, "data.scale"));
-  if (sc < 0 && !r->s)
-    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: unknown data.scale", r->path);
-  raw->scale = sc < 0 ? MN_SCALE_DEFAULT : (mn_scale_kind)sc;
+  snprintf(m->created, sizeof m->created, "%s", get_str(r, "created"));
+  const char *lab = get_str(r, "transform.labels");
+  if (!r->s && mn_transform_parse_labels(lab, &m->tr))
+    r->s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: bad transform.labels '%s'", r->path, lab);
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) read_field(r, &fields[i], m);
+  m->pipe.data = m->spec;
+  m->pipe.n = m->n;
+  m->pipe.n_test = m->n_test;
 }
 
 mn_status mn_model_file_load(const char *path, mn_model_file **out)
@@ -559,18 +555,16 @@ mn_status mn_model_file_load(const char *path, mn_model_file **out)
                      path, (unsigned long long)ver, MN_MODEL_FORMAT_VERSION);
     goto fail;
   }
-  size_t d_raw = 0, nclass = 0;
-  read_meta(&r, m, &d_raw, &nclass);
+  /* The raw dataset's shape comes from the metadata (no rows). */
+  MN_TRY_GOTO(s, mn_dataset_create(0, 1, 1, &m->raw), fail);
+  read_meta(&r, m);
   if ((s = r.s)) goto fail;
-  if (m->n == 0 || m->c == 0 || m->d == 0 || d_raw == 0 || nclass != m->c ||
-      m->c > (size_t)INT32_MAX) {
+  const size_t d_raw = m->raw->d;
+  if (m->n == 0 || m->c == 0 || m->d == 0 || d_raw == 0 || (size_t)m->raw->nclass != m->c) {
     s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: inconsistent sizes (n %zu, c %zu, d %zu, "
-                     "data.d %zu, classes %zu)", path, m->n, m->c, m->d, d_raw, nclass);
+                     "data.d %zu, classes %d)", path, m->n, m->c, m->d, d_raw, m->raw->nclass);
     goto fail;
   }
-  MN_TRY_GOTO(s, mn_dataset_create(0, d_raw, (int)nclass, &m->raw), fail);
-  read_raw_meta(&r, m->raw);
-  if ((s = r.s)) goto fail;
   if (m->raw->h * m->raw->w * m->raw->channels != d_raw) {
     s = mn_error_set(MN_ERR_FORMAT, "%s: meta.json: image shape %zu x %zu x %zu is not d = %zu",
                      path, m->raw->h, m->raw->w, m->raw->channels, d_raw);

@@ -90,6 +90,21 @@ done:
   return s;
 }
 
+mn_load_opts mn_model_file_load_opts(const mn_model_file *m)
+{
+  const mn_dataset *raw = m->raw;
+  mn_load_opts o = mn_load_opts_default();
+  o.scale = raw->scale;
+  o.nclass = raw->nclass;
+  o.class_values = raw->class_values;
+  o.scale_mean = raw->scale_mean;
+  o.scale_sd = raw->scale_sd;
+  o.scale_d = raw->scale_d;
+  o.d = raw->d;
+  o.allow_unlabeled = 1;
+  return o;
+}
+
 mn_status mn_model_file_predict(const mn_model_file *m, const mn_dataset *data, int is_test,
                                 int32_t *pred, double *scores, mn_progress *progress)
 {

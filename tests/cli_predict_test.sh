@@ -33,19 +33,7 @@ set -u
 bin=${1:?usage: cli_predict_test.sh MINNORM GEN_IDX}
 gen=${2:?usage: cli_predict_test.sh MINNORM GEN_IDX}
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/minnorm-cli-predict-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cwd"
-cd "$work/cwd" || exit 1
-
-nfail=0
-ntest=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-ok() { echo "ok:   $*"; }
-run() {
-  "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
-  rc=$?
-}
+. "$(dirname "$0")/cli_lib.sh" cli-predict
 have_numpy=0
 "$py" -c 'import numpy' 2>/dev/null && have_numpy=1
 field() { sed -n "s/^  $1  *\([0-9.]*\) %.*/\1/p" "$2" | head -1; }

@@ -33,21 +33,7 @@ set -u
 bin=${1:?usage: cli_sgd_test.sh MINNORM GEN_IDX}
 gen=${2:?usage: cli_sgd_test.sh MINNORM GEN_IDX}
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/minnorm-cli-sgd-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cwd"
-cd "$work/cwd" || exit 1
-unset MINNORM_MEMORY_LIMIT
-
-nfail=0
-ntest=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-ok() { echo "ok:   $*"; }
-
-run() {
-  "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
-  rc=$?
-}
+. "$(dirname "$0")/cli_lib.sh" cli-sgd
 
 if ! "$py" -c 'import numpy' 2>/dev/null; then
   echo "cli_sgd_test: $py with numpy is required"

@@ -24,21 +24,7 @@ bin=${1:?usage: cli_sweep_test.sh MINNORM GEN_IDX PLAN_HELPER}
 gen=${2:?usage: cli_sweep_test.sh MINNORM GEN_IDX PLAN_HELPER}
 planh=${3:?usage: cli_sweep_test.sh MINNORM GEN_IDX PLAN_HELPER}
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/minnorm-cli-sweep-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cwd"
-cd "$work/cwd" || exit 1
-unset MINNORM_MEMORY_LIMIT
-
-nfail=0
-ntest=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-ok() { echo "ok:   $*"; }
-
-run() {
-  "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
-  rc=$?
-}
+. "$(dirname "$0")/cli_lib.sh" cli-sweep
 
 gendata() { # gendata DIR NTRAIN NTEST
   mkdir -p "$1"

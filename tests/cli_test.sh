@@ -12,22 +12,7 @@ set -u
 bin=${1:?usage: cli_test.sh MINNORM GEN_IDX}
 gen=${2:?usage: cli_test.sh MINNORM GEN_IDX}
 py=/usr/bin/python3
-work=$(mktemp -d "${TMPDIR:-/tmp}/minnorm-cli-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cwd"
-cd "$work/cwd" || exit 1
-
-nfail=0
-ntest=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-ok() { echo "ok:   $*"; }
-
-# run ARGS...: runs the tool, leaving stdout/stderr in $work/stdout,
-# $work/stderr and the exit status in $rc.
-run() {
-  "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
-  rc=$?
-}
+. "$(dirname "$0")/cli_lib.sh" cli
 
 gendata() { # gendata DIR NTRAIN NTEST [MODE...]
   local d=$1

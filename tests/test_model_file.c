@@ -262,7 +262,7 @@ static void test_model_malformed(void)
   TU_CHECK_ERRMSG("not a flat JSON object");
   write_meta_zip(path, "{\"format\": \"minnorm-model\", \"format_version\": 1}", 1);
   CU_ASSERT(mn_model_file_load(path, &m) == MN_ERR_FORMAT);
-  TU_CHECK_ERRMSG("meta.json: \"minnorm\" is missing");
+  TU_CHECK_ERRMSG("meta.json: \"created\" is missing");
   TU_CHECK_ERRMSG(path);
   /* JSON, but not an object. */
   write_meta_zip(path, "[1, 2]", 0);

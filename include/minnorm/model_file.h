@@ -93,6 +93,11 @@ mn_status mn_model_file_load(const char *path, mn_model_file **out);
 /* Frees a loaded model; accepts NULL and *m == NULL. */
 void mn_model_file_destroy(mn_model_file **m);
 
+/* Load options (dataset.h) that read new data as m's training data were
+ * read: its classes (labels must be among them), scaling with the training
+ * statistics, features per sample; labels optional.  Borrows m's arrays. */
+mn_load_opts mn_model_file_load_opts(const mn_model_file *m);
+
 /* Predicts the rows of `data` — loaded as the model's training data were
  * (the same classes and scaling, mn_model_file_load_opts) but not yet
  * transformed: applies the model's input transform (is_test: the items are

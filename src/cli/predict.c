@@ -111,16 +111,7 @@ static mn_status write_labels(const char *path, const mn_dataset *raw, size_t m,
 static mn_status load_data(const predict_args *a, const mn_model_file *mf, mn_dataset **ds,
                            int *test_split)
 {
-  const mn_dataset *raw = mf->raw;
-  mn_load_opts o = mn_load_opts_default();
-  o.scale = raw->scale;
-  o.nclass = raw->nclass;
-  o.class_values = raw->class_values;
-  o.scale_mean = raw->scale_mean;
-  o.scale_sd = raw->scale_sd;
-  o.scale_d = raw->scale_d;
-  o.d = raw->d;
-  o.allow_unlabeled = 1;
+  mn_load_opts o = mn_model_file_load_opts(mf);
   /* Only the part predicted is read whole; of the other, one row. */
   const int want_train = a->split && !strcmp(a->split, "train");
   o.n = want_train ? a->n : 1;

@@ -11,6 +11,8 @@
 #    a K that is not positive definite (duplicate images), a --max-memory
 #    too small, ScaLAPACK's 32-bit local index limit, a rank killed by
 #    SIGKILL (mpirun ends the job; it must not hang).
+#  * Own data: a standardized .npy problem with labels -3/7/12 on 2 ranks
+#    gives one node's predictions; its model file predicts them.
 set -u
 bin="$1"; gen="$2"; run="$3"; data="$4"
 tmp="$(mktemp -d)"
@@ -116,6 +118,45 @@ expect_failure "--max-memory too small" "needs .* per rank but only .* per rank.
 expect_failure "--lambda-path under mpirun" "lambda-path" -- \
   "$run" 60 2 "$bin" fit --data "mnist:$tmp/g" --n 300 --lambda-path 0.1 --quiet \
   --out "$tmp/out/r.json"
+# Own data under mpirun: a .npy problem with labels -3/7/12, standardized,
+# on 2 ranks (rank 0 reads and broadcasts, the classes and statistics too)
+# gives one node's predictions and error, and its model file predicts them.
+if $py -c 'import numpy' 2>/dev/null; then
+  mkdir -p "$tmp/own"
+  $py - "$tmp/own" <<'EOF'
+import sys
+import numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(2)
+cls = np.array([-3, 7, 12])
+for part, n in (("tr", 400), ("te", 100)):
+    y = rng.choice(cls, size=n)
+    x = rng.normal(size=(n, 9)) + 1.5 * (y[:, None] == cls).repeat(3, axis=1)
+    np.save(f"{d}/x{part}.npy", x.astype(np.float32)); np.save(f"{d}/y{part}.npy", y)
+EOF
+  own="npy:$tmp/own/xtr.npy,$tmp/own/ytr.npy,$tmp/own/xte.npy,$tmp/own/yte.npy"
+  "$bin" fit --data "$own" --n 0 --scale standardize --sigma 3 --quiet --out "$tmp/own1.json" \
+    --save-pred "$tmp/own1.pred" || fail "single-node fit on npy"
+  "$run" 120 2 "$bin" fit --data "$own" --n 0 --scale standardize --sigma 3 --quiet \
+    --out "$tmp/own2.json" --save-pred "$tmp/own2.pred" --save-model "$tmp/own2.mnm" \
+    || fail "2-rank fit on npy"
+  "$bin" predict --model "$tmp/own2.mnm" --data "$own" --quiet --out "$tmp/ownp.txt" \
+    || fail "predict with the 2-rank model"
+  if cmp -s "$tmp/own1.pred" "$tmp/own2.pred" &&
+     $py - "$tmp/own1.json" "$tmp/own2.json" "$tmp/own2.pred" "$tmp/ownp.txt" <<'EOF'
+import json, sys
+import numpy as np
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["test_error"] == b["test_error"] and b["distributed"]["ranks"] == 2, (a, b)
+assert b["class_values"] == [-3, 7, 12] and b["scale"] == "standardize", b
+cls = np.array([-3, 7, 12])
+assert np.array_equal(cls[np.loadtxt(sys.argv[3], dtype=int)], np.loadtxt(sys.argv[4])), "model"
+print(f'  npy on 2 ranks: test error {b["test_error"]} as one node, classes {b["class_values"]}')
+EOF
+  then pass "own .npy data on 2 ranks: one node's predictions; its model predicts them"
+  else fail "own .npy data on 2 ranks"; fi
+fi
+
 # A rank killed by a signal mid-run: mpirun ends the job (no hang).
 cat > "$tmp/killer.sh" <<'EOF'
 #!/usr/bin/env bash

@@ -11,6 +11,7 @@
 #include "minnorm/report.h"
 #include "minnorm/sysinfo.h"
 #include "commands.h"
+#include "dist.h"
 #include "common.h"
 #include "opts.h"
 
@@ -81,6 +82,9 @@ static int parse(int argc, char **argv, predict_args *a, int *help)
     return 2;
   }
   if (*help) return 0;
+  if (mn_dist_size() > 1)
+    return mn_error_set(MN_ERR_ARG, "predict runs in one process (the kernel against the "
+                        "stored rows); start it without mpirun, or with -np 1"), 2;
   if (!a->model) return mn_error_set(MN_ERR_ARG, "--model FILE is required"), 2;
   if (!a->data) return mn_error_set(MN_ERR_ARG, "--data KIND:... is required"), 2;
   if (a->split && strcmp(a->split, "test") && strcmp(a->split, "train"))

@@ -20,8 +20,9 @@ void cli_fit_help(FILE *f)
 "usage: minnorm fit --data KIND:PATH [options]\n"
 "\n"
 "Fits the kernel interpolant exactly: builds the Gram matrix K of the first n\n"
-"training images (pixels scaled to [0, 1]), solves (K + lambda I) alpha = Y for\n"
-"one-hot labels Y, and reports train/test error, the RKHS norm\n"
+"training samples (scaled per --scale), solves (K + lambda I) alpha = Y for\n"
+"one-hot labels Y (one column per class; a binary problem has two, not one\n"
+"column of +-1 targets), and reports train/test error, the RKHS norm\n"
 "sqrt(trace(Y^T alpha)), ||alpha||_F, the relative residual and LAPACK's\n"
 "condition estimate.\n"
 "\n"
@@ -34,7 +35,7 @@ void cli_fit_help(FILE *f)
 "                       opens (meta.json + .npy arrays).  minnorm predict and\n"
 "                       sgd --compare read it\n"
 "  --save-alpha FILE    alpha alone as a .npy file (float64, shape (n, classes))\n"
-"  --save-pred FILE     test-set predictions, one class per line\n", f);
+"  --save-pred FILE     test-set predictions, one class index per line\n", f);
   cli_common_help(f);
   cli_common_help_tail(f);
 }

@@ -23,6 +23,7 @@ mn_fit_opts mn_fit_opts_default(void)
   o.solver = mn_solver_opts_default();
   o.max_memory = 0;
   o.cg_compare = 0;
+  o.allow_unconverged = 0;
   o.n_lambda_path = 0;
   o.backend = NULL;
   return o;
@@ -181,6 +182,61 @@ static mn_status finish(mn_fit_job *j, int32_t *test_pred)
   return MN_OK;
 }
 
+/* Whether the solve that produced alpha reached its target: the direct
+ * solvers always do; CG and refinement (mixed from the data, scalapack-
+ * mixed) may stop at --maxit.  The stored-K mixed solver falls back to the
+ * double factorization instead, and then reports converged. */
+static int solve_converged(mn_solver_kind kind, const mn_fit_result *res)
+{
+  if (kind == MN_SOLVER_CG) return res->solve.converged;
+  if (kind == MN_SOLVER_MIXED || kind == MN_SOLVER_SCALAPACK_MIXED) return res->mixed.converged;
+  return 1;
+}
+
+/* MN_ERR_NUMERIC with a one-line message if alpha or a reported figure is
+ * not finite (always), or if the solve stopped short of its target and
+ * the caller did not allow that; else records res->converged. */
+static mn_status check_result(const mn_fit_job *j, mn_fit_result *res)
+{
+  const mn_solver_kind kind = j->plan.kind;
+  const char *what = NULL;
+  for (size_t i = 0; i < j->n * j->c && !what; i++)
+    if (!isfinite(j->alpha[i])) what = "alpha";
+  const char *names[] = {"the relative residual", "the RKHS norm", "sqrt(alpha^T K alpha)",
+                         "||alpha||_F", "the training error", "the test error"};
+  const double v[] = {res->rel_residual, res->rkhs_norm, res->rkhs_norm_quad, res->alpha_fro,
+                      res->train_error, j->m ? res->test_error : 0};
+  for (size_t k = 0; k < sizeof v / sizeof v[0] && !what; k++)
+    if (!isfinite(v[k])) what = names[k];
+  if (what)
+    return mn_error_set(MN_ERR_NUMERIC,
+                        "the %s solve produced a non-finite result (%s is NaN or inf): the "
+                        "kernel matrix overflows or is too ill-conditioned; check the data's "
+                        "scale (--scale), the kernel's parameters and --lambda",
+                        mn_solver_kind_name(kind), what);
+  res->converged = solve_converged(kind, res);
+  if (res->converged || j->o->allow_unconverged) return MN_OK;
+  const mn_solver_opts *so = &j->o->solver;
+  if (kind == MN_SOLVER_CG)
+    return mn_error_set(MN_ERR_NUMERIC,
+                        "--solver cg did not converge: relative residual %.2e after %zu "
+                        "iterations (target %.0e, --maxit %zu); raise --maxit, use a direct "
+                        "solver (chol, eig), or keep it with --allow-unconverged",
+                        res->solve.cg_relres, res->solve.iters, mn_cg_tol(so),
+                        so->maxit ? so->maxit : 10 * j->n);
+  const mn_mixed_info *mi = &res->mixed;
+  char target[48];
+  if (so->tol > 0) snprintf(target, sizeof target, "relative residual %.0e", so->tol);
+  else snprintf(target, sizeof target, "backward error at double rounding");
+  return mn_error_set(MN_ERR_NUMERIC,
+                      "--solver %s did not converge: %zu refinement + %zu PCG steps reached "
+                      "relative residual %.2e, backward error %.1e (target: %s, --maxit "
+                      "%zu); raise --maxit, use --solver packed or chol, or keep it with "
+                      "--allow-unconverged",
+                      mn_solver_kind_name(kind), mi->refine_steps, mi->pcg_steps,
+                      mi->rel_residual, mi->backward_error, target, so->maxit ? so->maxit : 30);
+}
+
 static void job_free(mn_fit_job *j)
 {
   free(j->Y);
@@ -208,6 +264,7 @@ static mn_status run(mn_fit_job *j, const mn_fit_opts *o, mn_fit_result *res,
   }
   res->solve.used = j->plan.kind;
   MN_TRY(finish(j, test_pred));
+  MN_TRY(agree(o, check_result(j, res)));
   res->t_total = mn_time_now() - t_start;
   if (o->backend) o->backend->summarize(o->backend->ctx, res);
   return MN_OK;

@@ -109,8 +109,8 @@ static mn_status dense_fill(mn_fit_job *j, double *K)
 /* The lambda path on a K whose upper mirror and diagK survive the main
  * solve: restore, solve with each extra lambda, metrics from the dense
  * operator on the mirror, test error through the prediction path.  A
- * solver refusal marks the point failed; only running out of memory is an
- * error. */
+ * solver refusal or a non-finite figure marks the point failed; only
+ * running out of memory is an error. */
 static mn_status lambda_path(mn_fit_job *j, double *K, double *diagK)
 {
   const mn_fit_opts *o = j->o;
@@ -145,6 +145,10 @@ static mn_status lambda_path(mn_fit_job *j, double *K, double *diagK)
     mn_fit_point_metrics(n, c, pt->lambda, j->y, j->Y, a, R, tp, &pt->rel_residual,
                          &pt->train_error, &pt->rkhs_norm, NULL);
     MN_TRY_GOTO(s, mn_fit_test_error(j, a, NULL, &pt->test_error, NULL), done);
+    /* A point whose figures are not finite is not a result either. */
+    if (!isfinite(pt->rel_residual) || !isfinite(pt->rkhs_norm) ||
+        !isfinite(pt->train_error) || (j->m && !isfinite(pt->test_error)))
+      pt->failed = 1;
   }
 done:
   free(a);

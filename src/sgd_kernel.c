@@ -432,6 +432,13 @@ mn_status mn_sgd_kernel_run(const mn_sgd_opts *o, const mn_dataset *train,
                                        &j.At);
   if (!s) s = sgd_check_reference(&j);
   if (!s) s = o->method == MN_SGD_KERNEL ? run_kernel_sgd(&j) : sgd_run_pcg(&j);
+  /* PCG stopping at --epochs short of --tol is this command's measurement
+   * (res->converged says so); a NaN or inf in the final alpha is not. */
+  for (size_t i = 0; !s && i < n * c; i++)
+    if (!isfinite(alpha[i]))
+      s = mn_error_set(MN_ERR_NUMERIC, "minnorm sgd --method %s: the final alpha is not finite "
+                       "(NaN or inf); check the data's scale (--scale) and the kernel",
+                       mn_sgd_method_name(o->method));
 done:
   job_free(&j);
   free(own_pred);

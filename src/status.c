@@ -35,6 +35,7 @@ const char *mn_strerror(mn_status s)
   case MN_ERR_TOO_BIG: return "problem too large for available memory";
   case MN_ERR_NOT_SPD: return "matrix not positive definite";
   case MN_ERR_LAPACK: return "LAPACK failure";
+  case MN_ERR_NUMERIC: return "not converged or not finite";
   case MN_ERR_INTERNAL: return "internal error";
   }
   return "unknown status";

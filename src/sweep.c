@@ -11,7 +11,7 @@ const char *mn_sweep_csv_header(void)
 {
   return "labels,p,inputs,labels_changed,train_error,test_error,rkhs_norm,alpha_fro,"
          "rel_residual,rcond,t_gram,t_factor,t_solve,t_residual,t_predict,t_total,"
-         "cg_iters,cg_converged,t_cg,cg_alpha_reldiff";
+         "cg_iters,cg_converged,t_cg,cg_alpha_reldiff,converged";
 }
 
 static void csv_num(FILE *f, double v)
@@ -37,7 +37,7 @@ void mn_sweep_csv_row(FILE *f, const mn_sweep_row *row)
   } else {
     fputs(",,,,", f);
   }
-  fputc('\n', f);
+  fprintf(f, ",%d\n", r->converged);
 }
 
 mn_status mn_sweep_write_csv(const char *path, const mn_sweep_row *rows, size_t nrows)

@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,10 +28,15 @@ double mn_time_now(void)
 
 mn_status mn_parse_double(const char *what, const char *s, double *out)
 {
-  char *end;
+  char *end = NULL;
   errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end || errno || !isfinite(v))
+  /* strtod skips leading white space and accepts "inf", "nan"; neither is
+   * an option value.  ERANGE on underflow (a subnormal or a value that
+   * rounds to 0) still gives the correctly rounded value: keep it; on
+   * overflow it gives +-HUGE_VAL: refuse. */
+  double v = isspace((unsigned char)*s) ? 0 : strtod(s, &end);
+  if (isspace((unsigned char)*s) || end == s || *end || !isfinite(v) ||
+      (errno && !(errno == ERANGE && fabs(v) <= DBL_MIN)))
     return mn_error_set(MN_ERR_ARG, "%s '%s': not a number", what, s);
   *out = v;
   return MN_OK;
@@ -40,8 +46,10 @@ mn_status mn_parse_size(const char *what, const char *s, size_t *out)
 {
   char *end = NULL;
   errno = 0;
-  unsigned long long v = *s == '-' || *s == '+' ? 0 : strtoull(s, &end, 10);
-  if (*s == '-' || *s == '+' || end == s || *end || errno || v > SIZE_MAX)
+  /* Digits only: strtoull would skip white space and negate " -1". */
+  const int digit = *s >= '0' && *s <= '9';
+  unsigned long long v = digit ? strtoull(s, &end, 10) : 0;
+  if (!digit || end == s || *end || errno || v > SIZE_MAX)
     return mn_error_set(MN_ERR_ARG, "%s '%s': expected a non-negative integer", what, s);
   *out = (size_t)v;
   return MN_OK;

@@ -86,6 +86,8 @@ typedef struct {
 /* Mixed runs take the route this says: 1 = K kept in double (what an
  * unlimited budget gives), 0 = K from the data (--mixed-k data). */
 static int g_stored = 0;
+/* fit() keeps unconverged results (opts.allow_unconverged) unless 0. */
+static int g_allow = 1;
 
 static run fit(const mn_dataset *tr, const mn_dataset *te, mn_solver_kind kind, double sigma,
                double lambda, double tol, size_t maxit) {
@@ -98,6 +100,7 @@ static run fit(const mn_dataset *tr, const mn_dataset *te, mn_solver_kind kind, 
   o.solver.lambda = lambda;
   o.solver.tol = tol;
   o.solver.maxit = maxit;
+  o.allow_unconverged = g_allow;
   r.pred = malloc(((te ? te->n : 0) + 1) * sizeof *r.pred);
   r.s = mn_fit_run(&o, tr, te, &r.model, &r.res, te ? r.pred : NULL);
   return r;
@@ -295,6 +298,7 @@ static void test_ill_conditioned(void) {
       resid ind = naive_residual(n, c, K, tr->y, e.model.alpha);
       TU_CHECK(!m->converged, "maxit %zu: reports converged (independent residual %.3g)",
                maxits[a], ind.rel);
+      TU_CHECK(!e.res.converged, "maxit %zu: the fit result says converged", maxits[a]);
       TU_CHECK(m->refine_steps + m->pcg_steps <= maxits[a], "maxit %zu: took %zu + %zu steps",
                maxits[a], m->refine_steps, m->pcg_steps);
       TU_CHECK(fabs(e.res.rel_residual - ind.rel) <= 1e-6 * ind.rel,
@@ -304,6 +308,16 @@ static void test_ill_conditioned(void) {
                "maxit %zu: mixed info rel_residual %.9g, independent %.9g", maxits[a],
                m->rel_residual, ind.rel);
     }
+    run_free(&e);
+    /* Without allow_unconverged the same stopped solve is an error, not a
+     * result: MN_ERR_NUMERIC naming the solver and --maxit, no alpha. */
+    g_allow = 0;
+    e = fit(tr, NULL, MN_SOLVER_MIXED, sigma, 0.0, 0, maxits[a]);
+    g_allow = 1;
+    TU_CHECK(e.s == MN_ERR_NUMERIC && strstr(mn_error_message(), "did not converge") &&
+                 strstr(mn_error_message(), "--maxit") && e.model.alpha == NULL,
+             "maxit %zu without allow_unconverged: status %d, '%s'", maxits[a], (int)e.s,
+             mn_error_message());
     run_free(&e);
   }
 
@@ -350,12 +364,63 @@ static void test_ill_conditioned(void) {
   mn_dataset_destroy(&tr);
 }
 
+/* ---- no unconverged or non-finite result passes as a success -------------------- */
+static void test_no_false_success(void) {
+  const size_t n = 120, d = 30;
+  mn_dataset *tr = tu_pixel_dataset(n, d, 77);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+  /* CG stopped at 3 iterations: an error, or with allow_unconverged a
+   * result that says so. */
+  g_allow = 0;
+  run a = fit(tr, NULL, MN_SOLVER_CG, 2.0, 0.0, 0, 3);
+  TU_CHECK(a.s == MN_ERR_NUMERIC && strstr(mn_error_message(), "cg did not converge") &&
+               a.model.alpha == NULL,
+           "cg maxit 3: status %d, '%s'", (int)a.s, mn_error_message());
+  run_free(&a);
+  g_allow = 1;
+  a = fit(tr, NULL, MN_SOLVER_CG, 2.0, 0.0, 0, 3);
+  TU_CHECK(a.s == MN_OK && !a.res.converged && !a.res.solve.converged,
+           "cg maxit 3 kept: status %d, converged %d", (int)a.s, a.res.converged);
+  run_free(&a);
+  /* Converged and direct solves say converged. */
+  static const mn_solver_kind kinds[] = {MN_SOLVER_CG, MN_SOLVER_CHOL, MN_SOLVER_EIG,
+                                         MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; ++k) {
+    a = fit(tr, NULL, kinds[k], 2.0, 1e-3, 0, 0);
+    TU_CHECK(a.s == MN_OK && a.res.converged, "%s: status %d, converged %d",
+             mn_solver_kind_name(kinds[k]), (int)a.s, a.res.converged);
+    run_free(&a);
+  }
+  /* Rows of size 1e160 under the linear kernel: K overflows to inf and the
+   * residual is NaN - an error for every solver, allow_unconverged or not. */
+  for (size_t i = 0; i < n * d; ++i) tr->x[i] = (tr->x[i] - 0.5) * 1e160;
+  mn_fit_opts o = mn_fit_opts_default();
+  o.kernel.kind = MN_KERNEL_LINEAR;
+  o.allow_unconverged = 1;
+  static const mn_solver_kind all[] = {MN_SOLVER_AUTO, MN_SOLVER_CG, MN_SOLVER_EIG,
+                                       MN_SOLVER_PACKED, MN_SOLVER_MIXED};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; ++k) {
+    o.solver.kind = all[k];
+    mn_model m;
+    mn_fit_result res;
+    mn_status s = mn_fit_run(&o, tr, NULL, &m, &res, NULL);
+    TU_CHECK(s == MN_ERR_NUMERIC || s == MN_ERR_NOT_SPD,
+             "%s on an overflowing K: status %d, '%s'", mn_solver_kind_name(all[k]), (int)s,
+             mn_error_message());
+    TU_CHECK(s == MN_OK || m.alpha == NULL, "%s: a failed fit left alpha",
+             mn_solver_kind_name(all[k]));
+    if (s == MN_OK) mn_model_release(&m);
+  }
+  mn_dataset_destroy(&tr);
+}
+
 int main(void) {
   static const tu_test tests[] = {
       {"chol/packed/mixed agree (n=500, sigma 2)", test_agree_moderate},
       {"chol/packed/mixed agree with a ridge (n=301)", test_agree_ridge},
       {"small and odd sizes", test_small_sizes},
       {"ill-conditioned: honest convergence and residual", test_ill_conditioned},
+      {"no unconverged or non-finite result passes as a success", test_no_false_success},
       {NULL, NULL}};
   static const tu_suite suites[] = {{"mixed", tests}, {NULL, NULL}};
   return tu_run(suites);

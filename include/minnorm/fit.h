@@ -46,6 +46,11 @@ typedef struct {
   int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
                          K before the direct solve, and report its iteration
                          count, time and distance to the direct solution   */
+  int allow_unconverged; /* 1: an iterative solve (cg, mixed from the data,
+                         scalapack-mixed) that stops short of its target is
+                         returned with result.converged = 0 instead of
+                         failing with MN_ERR_NUMERIC.  A non-finite alpha or
+                         metric fails regardless.                          */
   const mn_fit_backend *backend; /* NULL: this process solves alone; else
                          the solve runs on `backend` (the distributed one of
                          mpi/), every process of the job calling the fit   */
@@ -61,7 +66,8 @@ typedef struct {
   double rkhs_norm;      /* sqrt(trace(Y^T alpha_lambda))                  */
   double rel_residual;   /* ||(K + lambda I) alpha - Y||_F / ||Y||_F        */
   double train_error;
-  int failed;            /* the solver refused (e.g. K + lambda I not SPD) */
+  int failed;            /* the solver refused (e.g. K + lambda I not SPD),
+                            or its alpha or metrics are not finite         */
 } mn_lambda_point;
 
 /* A distributed fit's facts (ranks = 0 for a single-process fit). */
@@ -86,6 +92,8 @@ typedef struct {
                              K alpha = Y; computed independently           */
   double alpha_fro;       /* ||alpha||_F                                   */
   double rel_residual;    /* ||(K + lambda I) alpha - Y||_F / ||Y||_F     */
+  int converged;          /* the solve reached its target (direct solvers:
+                             always 1); 0 only with opts.allow_unconverged */
   double t_features;      /* feature maps computed inside the fit (kernel
                              sources such as randconv; 0 otherwise)        */
   double t_gram, t_factor, t_solve, t_residual, t_predict, t_total;
@@ -134,7 +142,10 @@ mn_status mn_fit_plan(const mn_solver_opts *o, size_t n, size_t c, size_t avail,
  * rows, so train must outlive it.  test_pred (n_test entries, may be NULL)
  * receives the test predictions.  Refuses up front with MN_ERR_TOO_BIG when
  * K does not fit max_memory.  Fails with MN_ERR_NOT_SPD (chol on a singular
- * K: the message names --solver eig and --lambda), MN_ERR_NOMEM, ... */
+ * K: the message names --solver eig and --lambda), MN_ERR_NUMERIC (an
+ * iterative solve that stopped short of its target, unless
+ * allow_unconverged; any NaN or inf in alpha, the residual, the norms or
+ * the errors, always), MN_ERR_NOMEM, ... */
 mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
                      const mn_dataset *test, mn_model *model,
                      mn_fit_result *res, int32_t *test_pred);

@@ -29,6 +29,8 @@ typedef enum {
   MN_ERR_TOO_BIG,  /* the problem does not fit the memory available         */
   MN_ERR_NOT_SPD,  /* matrix not numerically positive definite (potrf > 0)  */
   MN_ERR_LAPACK,   /* other LAPACK failure (illegal argument, no converge)  */
+  MN_ERR_NUMERIC,  /* an iterative solve stopped short of its target, or a
+                      result (alpha, a norm, a residual) is not finite       */
   MN_ERR_INTERNAL  /* an invariant failed; a bug                            */
 } mn_status;
 

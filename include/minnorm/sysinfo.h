@@ -28,8 +28,11 @@ size_t mn_mem_peak_rss(void);
 mn_status mn_parse_bytes(const char *s, size_t *bytes);
 
 /* Strict number parsing for option values: the whole string must be a
- * finite double (mn_parse_double) or a non-negative decimal integer without
- * sign (mn_parse_size).  Else MN_ERR_ARG with "WHAT 'S': not a number" /
+ * finite double (mn_parse_double; no leading white space, no inf or nan;
+ * values below DBL_MIN, subnormal or rounding to 0, are accepted as strtod
+ * rounds them, overflow is refused) or a non-negative decimal integer
+ * without sign or white space (mn_parse_size).  Else MN_ERR_ARG with
+ * "WHAT 'S': not a number" /
  * "WHAT 'S': expected a non-negative integer" (WHAT names the option, e.g.
  * "--sigma").  The CLI's flags and the flat API's options share them. */
 mn_status mn_parse_double(const char *what, const char *s, double *out);

@@ -21,6 +21,7 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   int r;
   if (!strcmp(argv[*i], "--quiet")) { c->quiet = 1; return 1; }
   if (!strcmp(argv[*i], "--cg")) { c->fit.cg_compare = 1; return 1; }
+  if (!strcmp(argv[*i], "--allow-unconverged")) { c->fit.allow_unconverged = 1; return 1; }
   if (!strcmp(argv[*i], "--progress")) { c->progress = 1; return 1; }
 #define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
@@ -282,8 +283,15 @@ void cli_common_help(FILE *f)
 "                       (default: LAPACK dsposv's rule, full double accuracy)\n"
 "  --maxit N            cg: iteration limit (default 0 = 10 n); mixed: refinement\n"
 "                       and PCG steps (default 0 = 30)\n"
+"                       A cg or mixed solve that stops at --maxit short of its\n"
+"                       target is an error (exit 1, no output files), as is a\n"
+"                       NaN or inf in alpha or in any reported figure\n"
+"  --allow-unconverged  keep a solve that stopped short of its target: the\n"
+"                       report then says \"converged\": false (JSON, sweep CSV)\n"
+"                       and the summary says NO (non-finite results still fail)\n"
 "  --cg                 also run CG beside the direct solver and report its\n"
-"                       iterations, time and distance to the exact alpha\n"
+"                       iterations, time and distance to the exact alpha (a\n"
+"                       measurement: CG not converging is reported, not an error)\n"
 "  --max-memory BYTES   memory the fit may use, e.g. 8G (default: available memory;\n"
 "                       under mpirun: per rank, default the node's free memory\n"
 "                       divided among the ranks on that node)\n"

@@ -1,4 +1,5 @@
 /* minnorm CLI — option value parsing. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -37,7 +38,8 @@ int cli_u64(const char *flag, const char *s, unsigned long long *out)
 {
   char *end;
   errno = 0;
-  if (*s == '-' || *s == '+') {
+  /* Digits only: strtoull would skip white space and negate " -1". */
+  if (!(*s >= '0' && *s <= '9')) {
     mn_error_set(MN_ERR_ARG, "%s '%s': expected a non-negative integer", flag, s);
     return -1;
   }
@@ -57,10 +59,10 @@ int cli_size(const char *flag, const char *s, size_t *out)
 
 int cli_int(const char *flag, const char *s, int *out)
 {
-  char *end;
+  char *end = NULL;
   errno = 0;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end || errno || v < -1000000 || v > 1000000) {
+  long v = isspace((unsigned char)*s) ? 0 : strtol(s, &end, 10);
+  if (isspace((unsigned char)*s) || end == s || *end || errno || v < -1000000 || v > 1000000) {
     mn_error_set(MN_ERR_ARG, "%s '%s': expected an integer", flag, s);
     return -1;
   }
@@ -113,10 +115,17 @@ int cli_list(const char *flag, const char *s,
     return -1;
   }
   strcpy(buf, s);
-  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save))
+  /* Every item between commas counts: "1,,2", ",1" and "1," have an empty
+   * one, which is refused rather than skipped (strtok would skip it). */
+  for (char *tok = buf, *comma;; tok = comma + 1) {
+    if ((comma = strchr(tok, ',')) != NULL) *comma = '\0';
+    if (!*tok) {
+      mn_error_set(MN_ERR_ARG, "%s '%s': empty item in the comma-separated list", flag, s);
+      return -1;
+    }
     if (one(flag, tok, ctx)) return -1;
-  return 0;
+    if (!comma) return 0;
+  }
 }
 
 typedef struct { size_t max, *count; double *out; } double_list;

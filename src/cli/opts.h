@@ -16,7 +16,8 @@ int cli_size(const char *flag, const char *s, size_t *out);
 int cli_int(const char *flag, const char *s, int *out);
 int cli_u64(const char *flag, const char *s, unsigned long long *out);
 /* Splits a non-empty comma-separated list and hands each item to one(); -1
- * (message recorded) on a bad list or the first item one() rejects. */
+ * (message recorded, naming the flag) on a bad list, an empty item ("1,,2",
+ * ",", "1,") or the first item one() rejects. */
 int cli_list(const char *flag, const char *s,
              int (*one)(const char *flag, const char *item, void *ctx), void *ctx);
 /* A comma-separated list of at most max numbers into out[0 .. *count). */

@@ -331,6 +331,10 @@ void cli_sgd_print_summary(FILE *f, const cli_sgd_run *run)
           r->method == MN_SGD_PCG ? "iterations" : "epochs", r->batch, r->batch_critical,
           r->eta, r->eta_max, r->q, r->s, r->lambda_1, r->lambda_q1, r->tiles ? r->tiles : "-",
           r->stored_kernel ? " (K stored)" : " (from the data)");
+  if (r->method == MN_SGD_PCG)
+    fprintf(f, "# pcg: %s\n", r->converged ? "converged (--tol met)"
+                                            : "NOT converged: --epochs ended it before --tol "
+                                              "was met (the curve of its first iterations)");
   if (r->step_halvings)
     fprintf(f, "# an epoch's loss grew to three times the lowest so far %zu time(s): each time "
                "redone from the iterate that began the lowest, eta halved (final eta %.4g)\n",

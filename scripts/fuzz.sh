@@ -24,8 +24,11 @@ if [[ "${MINNORM_FUZZ_NOBUILD:-0}" != 1 ]]; then
     || { tail -20 "$ROOT/build-fuzz.log" >&2; echo "$PROG: error: fuzz build failed (build-fuzz.log)" >&2; exit 1; }
 fi
 mkdir -p "$B/crashes"
-# Leaks are errors too; UBSan stops at the first report.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
+# Leaks are errors too; UBSan stops at the first report.  A header or an
+# index may ask for any size: allocations above 2 GiB return NULL (ASan's
+# max_allocation_size_mb, checked before libFuzzer's -malloc_limit_mb), so
+# that the loader's out-of-memory path is what gets tested, not the machine.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:max_allocation_size_mb=2048}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 status=0
@@ -44,7 +47,7 @@ for h in "${harnesses[@]}"; do
   else limit=(-max_total_time="$secs"); fi
   log="$B/$h.log"
   rc=0
-  nice -n 19 "$bin" "${limit[@]}" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 \
+  nice -n 19 "$bin" "${limit[@]}" -max_len="$maxlen" -timeout=10 -rss_limit_mb=3072 -malloc_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$B/crashes/$h-" "$work" "$seed" >"$log" 2>&1 || rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"

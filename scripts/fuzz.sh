@@ -20,8 +20,9 @@ harnesses=("$@")
 
 B="$ROOT/build-fuzz"
 if [[ "${MINNORM_FUZZ_NOBUILD:-0}" != 1 ]]; then
-  nice -n 19 "$ROOT/scripts/build.sh" fuzz >"$ROOT/build-fuzz.log" 2>&1 \
-    || { tail -20 "$ROOT/build-fuzz.log" >&2; echo "$PROG: error: fuzz build failed (build-fuzz.log)" >&2; exit 1; }
+  mkdir -p "$B"
+  nice -n 19 "$ROOT/scripts/build.sh" fuzz >"$B/build.log" 2>&1 \
+    || { tail -20 "$B/build.log" >&2; echo "$PROG: error: fuzz build failed (build-fuzz/build.log)" >&2; exit 1; }
 fi
 mkdir -p "$B/crashes"
 # Leaks are errors too; UBSan stops at the first report.  A header or an

@@ -13,6 +13,7 @@ packages=(
   libscalapack-openmpi-dev openmpi-bin libopenmpi-dev   # distributed solver
   libfftw3-dev                                  # Gabor features
   libcunit1-dev                                 # unit tests
+  clang valgrind                                # fuzzers (scripts/fuzz.sh), scripts/valgrind.sh
   zlib1g-dev libpng-dev                         # .gz data, PNG (CIFAR fetch, plots)
   gnuplot-nox                                   # plots
   python3-numpy python3-scipy                   # benchmarks / cross-checks

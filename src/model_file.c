@@ -141,12 +141,14 @@ static const char *skip_ws(const char *p)
   return p;
 }
 
-/* A JSON string at p (after the quote) into new memory; NULL on error. */
-static char *parse_string(const char **pp)
+/* A JSON string at p (after the quote) into new memory; NULL on error,
+ * with *nomem set when the error is out of memory (not bad JSON). */
+static char *parse_string(const char **pp, int *nomem)
 {
   const char *p = *pp;
   size_t cap = 64, n = 0;
   char *s = malloc(cap);
+  if (!s) *nomem = 1;
   while (s && *p && *p != '"') {
     char ch = *p++;
     if (ch == '\\') {
@@ -169,7 +171,7 @@ static char *parse_string(const char **pp)
     }
     if (n + 2 > cap) {
       char *t = realloc(s, cap *= 2);
-      if (!t) { free(s); return NULL; }
+      if (!t) { free(s); *nomem = 1; return NULL; }
       s = t;
     }
     s[n++] = ch;
@@ -183,13 +185,14 @@ static char *parse_string(const char **pp)
 static mn_status meta_parse(const char *path, const char *text, meta *m)
 {
   memset(m, 0, sizeof *m);
+  int nomem = 0;
   const char *p = skip_ws(text);
   if (*p++ != '{') goto bad;
   for (;;) {
     p = skip_ws(p);
     if (*p == '}') break;
     if (*p++ != '"') goto bad;
-    char *key = parse_string(&p);
+    char *key = parse_string(&p, &nomem);
     if (!key) goto bad;
     kv e = {{0}, NULL, 0};
     snprintf(e.key, sizeof e.key, "%s", key);
@@ -199,14 +202,18 @@ static mn_status meta_parse(const char *path, const char *text, meta *m)
     p = skip_ws(p);
     if (*p == '"') {
       p++;
-      if (!(e.str = parse_string(&p))) goto bad;
+      if (!(e.str = parse_string(&p, &nomem))) goto bad;
       e.is_str = 1;
     } else if (!strncmp(p, "null", 4)) {
       p += 4;
     } else {
       const char *q = p;
       while (*q && *q != ',' && *q != '}' && !isspace((unsigned char)*q)) q++;
-      if (q == p || !(e.str = strndup(p, (size_t)(q - p)))) goto bad;
+      if (q == p) goto bad;
+      if (!(e.str = strndup(p, (size_t)(q - p)))) {
+        nomem = 1;
+        goto bad;
+      }
       p = q;
     }
     kv *v = realloc(m->v, (m->n + 1) * sizeof *v);
@@ -225,6 +232,7 @@ static mn_status meta_parse(const char *path, const char *text, meta *m)
   return MN_OK;
 bad:
   meta_free(m);
+  if (nomem) return mn_error_set(MN_ERR_NOMEM, "%s: out of memory reading meta.json", path);
   return mn_error_set(MN_ERR_FORMAT, "%s: meta.json is not a flat JSON object (near byte %td)",
                       path, p - text);
 }

@@ -1,14 +1,8 @@
 /* minnorm tests — allocation failure injected at every allocation (SQLite
- * style).
- *
- * This program is linked with -Wl,--wrap for malloc, calloc, realloc,
- * posix_memalign, strdup and free, which redirects every call made by the
- * library's objects (and this file) to the wrappers below.  For k = 0, 1,
- * 2, ... the k-th allocation inside the call under test fails; the call must
- * then return MN_ERR_NOMEM (or succeed if that allocation was optional), set
- * a message, not crash, and release everything it allocated (the wrappers
- * keep a live count).  Allocations made by shared libraries (zlib, OpenBLAS,
- * libc internals) are not intercepted.
+ * style; alloc_fail.h): the IDX loader, fit's dense solvers, predict, the
+ * outputs, transforms, the pipeline, EigenPro and Nystrom.  test_alloc_fail.c
+ * covers the other solvers, feature maps, SGD, the model file and the own-data
+ * loaders.
  */
 #include <errno.h>
 #include <math.h>
@@ -25,104 +19,8 @@
 #include "minnorm/solver.h"
 #include "minnorm/status.h"
 #include "minnorm/transform.h"
+#include "alloc_fail.h"
 #include "testutil.h"
-
-/* ---- wrappers -------------------------------------------------------------------- */
-void *__real_malloc(size_t);
-void *__real_calloc(size_t, size_t);
-void *__real_realloc(void *, size_t);
-void __real_free(void *);
-int __real_posix_memalign(void **, size_t, size_t);
-
-static long fail_at = -1;  /* index of the allocation to fail; -1: none */
-static long seen = 0;      /* allocations attempted since arm()         */
-static int injected = 0;
-static long live = 0;      /* blocks allocated through the wrappers, not yet freed */
-
-static int should_fail(void) {
-  if (fail_at < 0) return 0;
-  if (seen++ == fail_at) {
-    injected = 1;
-    return 1;
-  }
-  return 0;
-}
-
-void *__wrap_malloc(size_t s) {
-  if (should_fail()) return NULL;
-  void *p = __real_malloc(s);
-  if (p) ++live;
-  return p;
-}
-void *__wrap_calloc(size_t n, size_t s) {
-  if (should_fail()) return NULL;
-  void *p = __real_calloc(n, s);
-  if (p) ++live;
-  return p;
-}
-void *__wrap_realloc(void *q, size_t s) {
-  if (should_fail()) return NULL;
-  void *p = __real_realloc(q, s);
-  if (p && !q) ++live;
-  return p;
-}
-int __wrap_posix_memalign(void **p, size_t a, size_t s) {
-  if (should_fail()) return ENOMEM;
-  int rc = __real_posix_memalign(p, a, s);
-  if (rc == 0) ++live;
-  return rc;
-}
-char *__wrap_strdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *p = __wrap_malloc(n);
-  if (p) memcpy(p, s, n);
-  return p;
-}
-void __wrap_free(void *p) {
-  if (p) --live;
-  __real_free(p);
-}
-
-static void arm(long k) {
-  fail_at = k;
-  seen = 0;
-  injected = 0;
-}
-static void disarm(void) { fail_at = -1; }
-
-/* Runs `call` (returning a status; `cleanup` releases what a success
- * returned) with the k-th allocation failing, for every k until a run sees
- * no injection. */
-typedef mn_status (*call_fn)(void *ctx);
-typedef void (*cleanup_fn)(void *ctx);
-
-static void sweep(const char *what, call_fn call, cleanup_fn cleanup, void *ctx) {
-  long k, failures = 0, bad_status = 0, leaks = 0, nomsg = 0;
-  for (k = 0; k < 100000; ++k) {
-    long before = live;
-    mn_error_clear();
-    arm(k);
-    mn_status s = call(ctx);
-    disarm();
-    int inj = injected;
-    if (s == MN_OK && cleanup) cleanup(ctx);
-    if (live != before) {
-      if (leaks++ < 3)
-        TU_CHECK(0, "%s: allocation %ld failed -> status %d, %ld block(s) leaked", what, k,
-                 (int)s, live - before);
-      live = before;  /* do not cascade */
-    }
-    if (!inj) break;
-    ++failures;
-    if (s != MN_OK && s != MN_ERR_NOMEM && bad_status++ < 3)
-      TU_CHECK(0, "%s: allocation %ld failed -> status %d (%s), expected MN_ERR_NOMEM", what, k,
-               (int)s, mn_error_message());
-    if (s == MN_ERR_NOMEM && mn_error_message()[0] == '\0' && nomsg++ < 3)
-      TU_CHECK(0, "%s: allocation %ld failed -> MN_ERR_NOMEM without a message", what, k);
-  }
-  TU_CHECK(k < 100000 && failures > 0, "%s: %ld allocations injected", what, failures);
-  fprintf(stderr, "    [%s: %ld allocation failures injected]\n", what, failures);
-}
 
 /* ---- scenarios ------------------------------------------------------------------- */
 typedef struct {
@@ -146,7 +44,7 @@ static void test_load(void) {
     tu_path(l.img, sizeof l.img, dir, gz ? "i.gz" : "i");
     tu_path(l.lab, sizeof l.lab, dir, gz ? "l.gz" : "l");
     CU_ASSERT_FATAL(tu_idx_write_pair(l.img, l.lab, 9, 4, 4, pix, lab, gz) == 0);
-    sweep(gz ? "load_idx gz" : "load_idx", do_load, undo_load, &l);
+    af_sweep(gz ? "load_idx gz" : "load_idx", do_load, undo_load, NULL, &l);
   }
   tu_rmtree(dir);
 }
@@ -185,7 +83,7 @@ static void test_fit(void) {
     f.o.kernel.sigma = 3;
     f.o.solver.kind = kinds[t < 3 ? t : 0];
     f.o.cg_compare = t == 3;
-    sweep(names[t], do_fit, undo_fit, &f);
+    af_sweep(names[t], do_fit, undo_fit, NULL, &f);
   }
   mn_dataset_destroy(&f.tr);
   mn_dataset_destroy(&f.te);
@@ -242,17 +140,17 @@ static void test_predict_and_output(void) {
   f.o.kernel.sigma = 3;
   CU_ASSERT_EQUAL_FATAL(mn_fit_run(&f.o, f.tr, f.te, &f.mdl, &f.res, f.pred), MN_OK);
   pred_ctx p = {.f = &f};
-  sweep("model_predict", do_predict, NULL, &p);
+  af_sweep("model_predict", do_predict, NULL, NULL, &p);
 
   char dir[1024];
   CU_ASSERT_FATAL(tu_mkdtemp(dir, sizeof dir) == 0);
   out_ctx o = {.f = &f, .tf = mn_transform_default()};
   tu_path(o.path, sizeof o.path, dir, "r.json");
-  sweep("report_write_json", do_report, NULL, &o);
+  af_sweep("report_write_json", do_report, NULL, NULL, &o);
   tu_path(o.path, sizeof o.path, dir, "a.npy");
-  sweep("npy_write", do_npy_write, NULL, &o);
-  sweep("npy_read", do_npy_read, undo_npy_read, &o);
-  sweep("md5_file", do_md5, NULL, &o);
+  af_sweep("npy_write", do_npy_write, NULL, NULL, &o);
+  af_sweep("npy_read", do_npy_read, undo_npy_read, NULL, &o);
+  af_sweep("md5_file", do_md5, NULL, NULL, &o);
   TU_CHECK(tu_dir_count(dir, ".tmp") == 0, "temporary files left after failed writes");
   mn_model_release(&f.mdl);
   mn_dataset_destroy(&f.tr);
@@ -290,7 +188,7 @@ static void test_transform(void) {
     x.t = mn_transform_default();
     x.t.labels = MN_LABELS_RANDOM;
     x.t.inputs = (mn_inputs_kind)in;
-    sweep(names[in], do_transform, undo_transform, &x);
+    af_sweep(names[in], do_transform, undo_transform, NULL, &x);
   }
   mn_dataset_destroy(&x.src_tr);
   mn_dataset_destroy(&x.src_te);
@@ -344,7 +242,7 @@ static void test_pipeline(void) {
     x.o.gabor.L = 2;
     TU_CHECK(do_pipeline(&x) == MN_OK, "%s: %s", what[f], mn_error_message());
     undo_pipeline(&x);
-    sweep(what[f], do_pipeline, undo_pipeline, &x);
+    af_sweep(what[f], do_pipeline, undo_pipeline, NULL, &x);
   }
   tu_rmtree(dir);
 }
@@ -382,8 +280,8 @@ static void test_eigenpro(void) {
   tu_fill_normal(&r, e.n * e.d, e.x);
   mn_kernel_row_norms(e.n, e.d, e.x, e.sq);
   e.k.sigma = 2;
-  sweep("eigenpro create", do_eigenpro, undo_eigenpro, &e);
-  sweep("nystrom precond", do_nystrom, undo_nystrom, &e);
+  af_sweep("eigenpro create", do_eigenpro, undo_eigenpro, NULL, &e);
+  af_sweep("nystrom precond", do_nystrom, undo_nystrom, NULL, &e);
   free(e.x);
   free(e.sq);
 }

@@ -92,8 +92,6 @@ mn_status mn_out_open(const char *path, mn_out **out)
 
 FILE *mn_out_file(mn_out *o) { return o->f; }
 
-const char *mn_out_tmp_path(const mn_out *o) { return slots[o->slot].tmp; }
-
 static void out_free(mn_out **o)
 {
   free((*o)->path);

@@ -42,7 +42,9 @@ mn_status mn_plot_begin(const char *png, int width, int height, mn_plot **out)
     return mn_error_set(MN_ERR_IO, "%s: cannot write the gnuplot script", png);
   }
   fprintf(p->fs, "set terminal pngcairo size %d,%d enhanced font 'Sans,11'\n", width, height);
-  fprintf(p->fs, "set output '%s'\n", mn_out_tmp_path(p->out));
+  /* No "set output FILE": the PNG goes to gnuplot's stdout, which is the
+   * temporary's descriptor (run_gnuplot), so gnuplot never creates a file
+   * by name that a signal handler could miss. */
   *out = p;
   return MN_OK;
 }
@@ -65,15 +67,14 @@ FILE *mn_plot_data(mn_plot *p, int k, const char **path)
   return p->fd[k];
 }
 
-/* Runs "gnuplot SCRIPT" and waits; its stdout goes to /dev/null, failure
- * is reported by exit status. */
-static mn_status run_gnuplot(const char *script, const char *png)
+/* Runs "gnuplot SCRIPT" with its stdout on out_fd (the PNG's temporary,
+ * nothing written to it yet) and waits; failure is reported by exit status. */
+static mn_status run_gnuplot(const char *script, const char *png, int out_fd)
 {
   pid_t pid = fork();
   if (pid < 0) return mn_error_set(MN_ERR_IO, "%s: cannot start gnuplot: %s", png, strerror(errno));
   if (pid == 0) {
-    FILE *devnull = freopen("/dev/null", "w", stdout);
-    (void)devnull;
+    if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(126);
     execlp("gnuplot", "gnuplot", script, (char *)NULL);
     _exit(127);
   }
@@ -125,7 +126,7 @@ mn_status mn_plot_finish(mn_plot **pp)
   mn_status s = MN_OK;
   if (p->fs) fprintf(p->fs, "set output\n");
   if (close_all(p)) s = mn_error_set(MN_ERR_IO, "%s: cannot write gnuplot input in %s", p->png, p->dir);
-  if (!s) s = run_gnuplot(p->script, p->png);
+  if (!s) s = run_gnuplot(p->script, p->png, fileno(mn_out_file(p->out)));
   if (!s) s = mn_out_commit(&p->out); /* fsyncs gnuplot's file, then renames */
   mn_plot_abort(pp);
   return s;

@@ -23,9 +23,6 @@ FILE *mn_out_file(mn_out *o);
 mn_status mn_out_commit(mn_out **o);
 /* Removes the temporary file; accepts NULL. */
 void mn_out_abort(mn_out **o);
-/* The temporary's name (borrowed; valid until commit or abort), for a
- * writer that has another program fill the file (gnuplot). */
-const char *mn_out_tmp_path(const mn_out *o);
 
 /* At most MN_OUT_MAX temporaries exist at once, open or awaiting their
  * rename, each with a name of at most MN_OUT_PATH_MAX bytes (mn_out_open

@@ -101,6 +101,13 @@ int mn_dataset_classes_present(const mn_dataset *ds)
   return count;
 }
 
+/* The official MNIST file name of split prefix ("train", "t10k"): images
+ * (labels = 0) or labels (1). */
+static void mnist_name(const char *prefix, int labels, char *name, size_t len)
+{
+  snprintf(name, len, labels ? "%s-labels-idx1-ubyte" : "%s-images-idx3-ubyte", prefix);
+}
+
 /* path of DIR/NAME, or DIR/NAME.gz when only the compressed file exists. */
 static mn_status find_file(const char *dir, const char *name, char *buf, size_t len)
 {
@@ -126,9 +133,9 @@ mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
     return mn_error_set(MN_ERR_IO, "%s: not a directory; run scripts/fetch_data.sh mnist", dir);
   char name[64], img[1200], lab[1200];
-  snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
+  mnist_name(prefix, 0, name, sizeof name);
   MN_TRY(find_file(dir, name, img, sizeof img));
-  snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
+  mnist_name(prefix, 1, name, sizeof name);
   MN_TRY(find_file(dir, name, lab, sizeof lab));
   return mn_dataset_load_idx(img, lab, nmax, 10, out);
 }
@@ -266,4 +273,46 @@ mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
     mn_dataset_destroy(&tr);
   }
   return MN_OK;
+}
+
+int mn_dataset_spec_files(const char *spec, int (*each)(const char *path, void *ctx), void *ctx)
+{
+  const char *colon = spec ? strchr(spec, ':') : NULL;
+  if (!colon || colon - spec >= 16) return 0;
+  char kind[16], path[4200];
+  memcpy(kind, spec, (size_t)(colon - spec));
+  kind[colon - spec] = '\0';
+  const char *rest = colon + 1;
+  int r = 0;
+  if (!strcmp(kind, "mnist")) {
+    static const char *const prefix[2] = {"train", "t10k"};
+    char name[64];
+    for (int k = 0; k < 4 && !r; k++) {
+      mnist_name(prefix[k / 2], k % 2, name, sizeof name);
+      snprintf(path, sizeof path, "%s/%s", rest, name);
+      if (!(r = each(path, ctx))) {
+        snprintf(path, sizeof path, "%s/%s.gz", rest, name);
+        r = each(path, ctx);
+      }
+    }
+  } else if (!strcmp(kind, "cifar10")) {
+    char name[48];
+    for (size_t b = 0; b < mn_cifar10_file_count() && !r; b++) {
+      mn_cifar10_file_name(b, name, sizeof name);
+      snprintf(path, sizeof path, "%s/%s", rest, name);
+      r = each(path, ctx);
+    }
+  } else if (!strcmp(kind, "npy") || !strcmp(kind, "libsvm")) {
+    for (const char *p = rest; *p && !r;) {
+      const char *comma = strchr(p, ',');
+      size_t len = comma ? (size_t)(comma - p) : strlen(p);
+      if (len && len < sizeof path) {
+        memcpy(path, p, len);
+        path[len] = '\0';
+        r = each(path, ctx);
+      }
+      p += len + (comma != NULL);
+    }
+  }
+  return r;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "minnorm/dataset.h"
+#include "dataset_own.h"
 #include "minnorm/io.h"
 
 enum { CIFAR_SIDE = 32, CIFAR_PLANE = 1024, CIFAR_D = 3072, CIFAR_RECORD = 3073,
@@ -71,6 +72,14 @@ static mn_status cifar_read(const cifar_file *f, size_t count, mn_dataset *ds, s
   return MN_OK;
 }
 
+size_t mn_cifar10_file_count(void) { return CIFAR_NTRAIN_FILES + 1; }
+
+void mn_cifar10_file_name(size_t b, char *name, size_t len)
+{
+  if (b >= CIFAR_NTRAIN_FILES) snprintf(name, len, "test_batch.bin");
+  else snprintf(name, len, "data_batch_%zu.bin", b + 1);
+}
+
 mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nmax,
                                   mn_dataset **out)
 {
@@ -87,9 +96,8 @@ mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nma
   /* Validate all files (presence, whole records) before reading any. */
   size_t avail = 0;
   for (size_t b = 0; b < nfiles; b++) {
-    char name[48];   /* "data_batch_" + up to 20 digits + ".bin" */
-    if (nfiles == 1) snprintf(name, sizeof name, "test_batch.bin");
-    else snprintf(name, sizeof name, "data_batch_%zu.bin", b + 1);
+    char name[48];
+    mn_cifar10_file_name(nfiles == 1 ? CIFAR_NTRAIN_FILES : b, name, sizeof name);
     MN_TRY(cifar_stat(&files[b], dir, name));
     avail += files[b].records;
   }

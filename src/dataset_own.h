@@ -29,4 +29,10 @@ mn_status mn_own_scale(mn_scale_kind k, const mn_load_opts *o, mn_dataset *train
 /* Sets ds's classes: nclass = nc and a copy of cv (NULL stays NULL). */
 mn_status mn_own_set_classes(mn_dataset *ds, const double *cv, int nc);
 
+/* The official CIFAR-10 binary file names: b = 0 .. count - 2 the training
+ * batches data_batch_1.bin ..., b = count - 1 test_batch.bin (name of at
+ * least 24 bytes). */
+size_t mn_cifar10_file_count(void);
+void mn_cifar10_file_name(size_t b, char *name, size_t len);
+
 #endif

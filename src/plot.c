@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "minnorm/io.h"
 #include "minnorm/plot.h"
 
 #define PLOT_DATA_MAX 8
@@ -12,7 +13,8 @@
 struct mn_plot {
   const char *png;
   char dir[32];
-  char script[64], tmp_png[1200];
+  char script[64];
+  mn_out *out; /* the PNG's temporary (gnuplot fills it), all-or-nothing */
   char data[PLOT_DATA_MAX][64];
   FILE *fs, *fd[PLOT_DATA_MAX];
 };
@@ -30,13 +32,19 @@ mn_status mn_plot_begin(const char *png, int width, int height, mn_plot **out)
                         strerror(errno));
   }
   snprintf(p->script, sizeof p->script, "%s/plot.gp", p->dir);
-  snprintf(p->tmp_png, sizeof p->tmp_png, "%s.tmp.%ld.png", png, (long)getpid());
+  mn_status s = mn_out_open(png, &p->out);
+  if (s) {
+    mn_plot_abort(&p);
+    return s;
+  }
   if (!(p->fs = fopen(p->script, "w"))) {
     mn_plot_abort(&p);
     return mn_error_set(MN_ERR_IO, "%s: cannot write the gnuplot script", png);
   }
   fprintf(p->fs, "set terminal pngcairo size %d,%d enhanced font 'Sans,11'\n", width, height);
-  fprintf(p->fs, "set output '%s'\n", p->tmp_png);
+  /* No "set output FILE": the PNG goes to gnuplot's stdout, which is the
+   * temporary's descriptor (run_gnuplot), so gnuplot never creates a file
+   * by name that a signal handler could miss. */
   *out = p;
   return MN_OK;
 }
@@ -59,21 +67,22 @@ FILE *mn_plot_data(mn_plot *p, int k, const char **path)
   return p->fd[k];
 }
 
-/* Runs "gnuplot SCRIPT" and waits; its stdout goes to /dev/null, failure
- * is reported by exit status. */
-static mn_status run_gnuplot(const char *script, const char *png)
+/* Runs "gnuplot SCRIPT" with its stdout on out_fd (the PNG's temporary,
+ * nothing written to it yet) and waits; failure is reported by exit status. */
+static mn_status run_gnuplot(const char *script, const char *png, int out_fd)
 {
   pid_t pid = fork();
   if (pid < 0) return mn_error_set(MN_ERR_IO, "%s: cannot start gnuplot: %s", png, strerror(errno));
   if (pid == 0) {
-    FILE *devnull = freopen("/dev/null", "w", stdout);
-    (void)devnull;
+    if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(126);
     execlp("gnuplot", "gnuplot", script, (char *)NULL);
     _exit(127);
   }
+  mn_out_child_set(pid); /* a signal handler stops it before removing its output */
   int status;
-  if (waitpid(pid, &status, 0) < 0)
-    return mn_error_set(MN_ERR_IO, "%s: waiting for gnuplot failed", png);
+  pid_t w = waitpid(pid, &status, 0);
+  mn_out_child_set(0);
+  if (w < 0) return mn_error_set(MN_ERR_IO, "%s: waiting for gnuplot failed", png);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return mn_error_set(MN_ERR_IO,
                         "%s: gnuplot not found (install Debian's gnuplot-nox, or run scripts/setup.sh)",
@@ -102,7 +111,7 @@ void mn_plot_abort(mn_plot **pp)
   mn_plot *p = pp ? *pp : NULL;
   if (!p) return;
   close_all(p);
-  remove(p->tmp_png);
+  mn_out_abort(&p->out);
   remove(p->script);
   for (int k = 0; k < PLOT_DATA_MAX; k++)
     if (p->data[k][0]) remove(p->data[k]);
@@ -117,9 +126,8 @@ mn_status mn_plot_finish(mn_plot **pp)
   mn_status s = MN_OK;
   if (p->fs) fprintf(p->fs, "set output\n");
   if (close_all(p)) s = mn_error_set(MN_ERR_IO, "%s: cannot write gnuplot input in %s", p->png, p->dir);
-  if (!s) s = run_gnuplot(p->script, p->png);
-  if (!s && rename(p->tmp_png, p->png) != 0)
-    s = mn_error_set(MN_ERR_IO, "%s: cannot rename into place: %s", p->png, strerror(errno));
+  if (!s) s = run_gnuplot(p->script, p->png, fileno(mn_out_file(p->out)));
+  if (!s) s = mn_out_commit(&p->out); /* fsyncs gnuplot's file, then renames */
   mn_plot_abort(pp);
   return s;
 }

@@ -143,6 +143,17 @@ mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_datas
 mn_status mn_dataset_load_libsvm(const char *files, const mn_load_opts *o, mn_dataset **train,
                                  mn_dataset **test);
 
+/* The files a --data spec may read, for a caller that must not overwrite
+ * them: mnist:DIR  DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte, each
+ * also with .gz (8 names whether present or not: the loader takes either);
+ * cifar10:DIR  DIR/data_batch_1.bin .. data_batch_5.bin, DIR/test_batch.bin;
+ * npy:, libsvm:  the comma-separated names as given.  Calls each(path, ctx)
+ * once per name (path borrowed for the call) and stops at the first nonzero
+ * return, which it returns; 0 after the last.  A spec that is not KIND:...
+ * of a known kind names no files (0): the loader reports it. */
+int mn_dataset_spec_files(const char *spec, int (*each)(const char *path, void *ctx),
+                          void *ctx);
+
 /* "none", "255", "standardize" ("default" for MN_SCALE_DEFAULT); parse
  * returns 0 on success, else records an MN_ERR_ARG message naming --scale. */
 const char *mn_scale_kind_name(mn_scale_kind k);

@@ -1,7 +1,10 @@
 /* minnorm — small I/O utilities: .npy files, md5 digests, atomic output.
  *
  * Every output file is written to "<path>.tmp.<pid>" and renamed over the
- * target only when complete, so a failure never leaves a partial file.
+ * target only when complete, so a failure never leaves a partial file.  The
+ * rename replaces whatever the name was: a symbolic link there is replaced
+ * by the new file (its target is never written).  In deferred mode the
+ * outputs of a run are renamed together at its end, all or nothing.
  */
 #ifndef MINNORM_IO_H
 #define MINNORM_IO_H
@@ -20,6 +23,41 @@ FILE *mn_out_file(mn_out *o);
 mn_status mn_out_commit(mn_out **o);
 /* Removes the temporary file; accepts NULL. */
 void mn_out_abort(mn_out **o);
+
+/* At most MN_OUT_MAX temporaries exist at once, open or awaiting their
+ * rename, each with a name of at most MN_OUT_PATH_MAX bytes (mn_out_open
+ * fails with MN_ERR_ARG beyond either). */
+#define MN_OUT_MAX 32
+#define MN_OUT_PATH_MAX 4000
+
+/* ---- one run's outputs, all or nothing (the CLI's mode) ---------------- */
+/* mn_out_defer(1): from then on mn_out_commit flushes, fsyncs and closes
+ * the temporary and records it, but renames nothing; mn_out_finish_all()
+ * then renames every recorded temporary in commit order, and if one rename
+ * fails removes the outputs it already put in place and every remaining
+ * temporary (MN_ERR_IO naming the file).  mn_out_abort_all() removes every
+ * temporary, recorded or still open (an open one's owner still calls
+ * mn_out_abort or mn_out_commit on it).  Default (0): mn_out_commit renames
+ * at once, as library callers expect.  Process-wide; not thread-safe (one
+ * thread writes the outputs). */
+void mn_out_defer(int on);
+mn_status mn_out_finish_all(void);
+void mn_out_abort_all(void);
+/* Temporaries open or awaiting their rename (for tests). */
+int mn_out_pending(void);
+
+/* ---- for a signal handler (the CLI installs it; the library does not) --
+ * mn_out_signal_begin(sig): 1 if the handler should clean up and end the
+ * process; 0 if it should return at once: the renames of mn_out_finish_all
+ * are under way (sig is then raised again after the last one, when the
+ * outputs are complete) or another handler is already cleaning up.
+ * mn_out_signal_cleanup(): kills and reaps the child set with
+ * mn_out_child_set (gnuplot writing a temporary) and unlinks every
+ * temporary.  Both are async-signal-safe. */
+int mn_out_signal_begin(int sig);
+void mn_out_signal_cleanup(void);
+/* The child process writing a temporary (0: none). */
+void mn_out_child_set(long pid);
 
 /* Writes a 2-D float64 array (rows × cols) as NumPy .npy (format 1.0).
  * fortran_order != 0: a is column-major (as alpha is); else row-major. */

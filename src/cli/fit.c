@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "common.h"
 #include "opts.h"
+#include "outputs.h"
 
 typedef struct {
   cli_common com;
@@ -93,12 +94,11 @@ int cli_fit_main(int argc, char **argv)
     cli_fit_help(stdout);
     return 0;
   }
-  if (cli_check_outputs("minnorm fit", "--out", a.out, "--save-model", a.save_model,
-                        "--save-alpha", a.save_alpha,
-                        "--save-pred", a.save_pred, (const char *)NULL))
-    return 1;
+  const cli_path outs[] = {{"--out", a.out}, {"--save-model", a.save_model},
+                           {"--save-alpha", a.save_alpha}, {"--save-pred", a.save_pred}};
+  if (cli_outputs_begin("minnorm fit", a.com.pipe.data, NULL, 0, outs, 4)) return 1;
 
-  int rc = 1, wrote_model = 0, wrote_alpha = 0, wrote_pred = 0;
+  int rc = 1;
   mn_progress *prog = cli_common_progress(&a.com);
   mn_dataset *train = NULL, *test = NULL;
   mn_model model;
@@ -149,18 +149,16 @@ int cli_fit_main(int argc, char **argv)
       mn_model_file mf;
       mn_model_file_of_fit(&mf, &a.com.fit, pipe, &a.com.tr, changed, train, &res,
                            model.alpha);
-      if (!(s = mn_model_file_save(a.save_model, &mf))) wrote_model = 1;
+      s = mn_model_file_save(a.save_model, &mf);
     }
-    if (!s && a.save_alpha &&
-        !(s = mn_npy_write(a.save_alpha, model.n, model.c, model.alpha, 1)))
-      wrote_alpha = 1;
-    if (!s && a.save_pred && !(s = write_predictions(a.save_pred, test->n, pred)))
-      wrote_pred = 1;
+    if (!s && a.save_alpha) s = mn_npy_write(a.save_alpha, model.n, model.c, model.alpha, 1);
+    if (!s && a.save_pred) s = write_predictions(a.save_pred, test->n, pred);
     if (!s && a.out) {
       mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.pipe.data, &a.com.tr, changed,
                              a.save_model, feat};
       s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res);
     }
+    if (!s) s = cli_outputs_finish(); /* all written: rename them together */
   }
   if ((s = mn_dist_agree(s))) goto fail;
   if (!a.com.quiet) {
@@ -172,10 +170,7 @@ int cli_fit_main(int argc, char **argv)
 fail:
   fprintf(stderr, "minnorm fit: %s\n", mn_error_message());
   cli_traceback("minnorm fit");
-  /* Outputs are all-or-nothing: remove those this run already wrote. */
-  if (wrote_model) remove(a.save_model);
-  if (wrote_alpha) remove(a.save_alpha);
-  if (wrote_pred) remove(a.save_pred);
+  cli_outputs_abort(); /* all or nothing: no output of a failed run */
 done:
   mn_progress_destroy(&prog);
   mn_model_release(&model);

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "opts.h"
+#include "outputs.h"
 
 void cli_interpolants_help(FILE *f)
 {
@@ -101,7 +102,8 @@ int cli_interpolants_main(int argc, char **argv)
     mn_error_set(MN_ERR_ARG, "--lambda-path is supported by fit only");
     goto usage;
   }
-  if (cli_check_outputs("minnorm interpolants", "--out", out, (const char *)NULL)) return 1;
+  const cli_path outs[] = {{"--out", out}};
+  if (cli_outputs_begin("minnorm interpolants", com.pipe.data, NULL, 0, outs, 1)) return 1;
 
   mn_pipeline *pipe = NULL;
   mn_dataset *train = NULL, *test = NULL;
@@ -138,6 +140,7 @@ int cli_interpolants_main(int argc, char **argv)
       (s = mn_interp_random_centers(&com.fit, train, test, centers, com.tr.seed, &r[2])))
     goto fail;
   if (out && (s = write_json(out, cmd ? cmd : "minnorm interpolants", names, r))) goto fail;
+  if ((s = cli_outputs_finish())) goto fail;
   if (!com.quiet) {
     char kdesc[96];
     mn_report_kernel_desc(&com.fit.kernel, kdesc, sizeof kdesc);
@@ -155,6 +158,7 @@ int cli_interpolants_main(int argc, char **argv)
 fail:
   fprintf(stderr, "minnorm interpolants: %s\n", mn_error_message());
   cli_traceback("minnorm interpolants");
+  cli_outputs_abort();
 done:
   mn_progress_destroy(&prog);
   mn_pipeline_destroy(&pipe);

@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,23 +86,6 @@ int cli_output_writable(const char *flag, const char *path)
     return -1;
   }
   return 0;
-}
-
-int cli_check_outputs(const char *prog, ...)
-{
-  va_list ap;
-  va_start(ap, prog);
-  int rc = 0;
-  for (const char *flag; !rc && (flag = va_arg(ap, const char *)) != NULL;) {
-    const char *path = va_arg(ap, const char *);
-    if (path && cli_output_writable(flag, path)) {
-      fprintf(stderr, "%s: %s\n", prog, mn_error_message());
-      cli_traceback(prog);
-      rc = 1;
-    }
-  }
-  va_end(ap);
-  return rc;
 }
 
 int cli_list(const char *flag, const char *s,

@@ -27,11 +27,6 @@ int cli_double_list(const char *flag, const char *s, size_t max, double *out, si
  * so that a long run does not fail only at the end. */
 int cli_output_writable(const char *flag, const char *path);
 
-/* Checks every (flag, path) pair given as variadic arguments, terminated by
- * a NULL flag; NULL paths are skipped.  On the first unwritable one prints
- * "<prog>: <message>" to stderr and returns 1 (the exit code); else 0. */
-int cli_check_outputs(const char *prog, ...);
-
 /* After a "<who>: <message>" line: when the environment has
  * MINNORM_TRACEBACK=1, prints "<who>: traceback: <mn_error_traceback()>" on
  * stderr as a second line (nothing if no traceback is recorded). */

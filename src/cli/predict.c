@@ -14,6 +14,7 @@
 #include "dist.h"
 #include "common.h"
 #include "opts.h"
+#include "outputs.h"
 
 typedef struct {
   const char *model, *data, *split, *out, *scores;
@@ -164,10 +165,10 @@ int cli_predict_main(int argc, char **argv)
     cli_predict_help(stdout);
     return 0;
   }
-  if (cli_check_outputs("minnorm predict", "--out", a.out, "--scores", a.scores,
-                        (const char *)NULL))
-    return 1;
-  int rc = 1, wrote_out = 0;
+  const cli_path outs[] = {{"--out", a.out}, {"--scores", a.scores}};
+  const cli_path ins[] = {{"--model", a.model}};
+  if (cli_outputs_begin("minnorm predict", a.data, ins, 1, outs, 2)) return 1;
+  int rc = 1;
   mn_model_file *mf = NULL;
   mn_dataset *ds = NULL;
   int32_t *pred = NULL;
@@ -190,8 +191,9 @@ int cli_predict_main(int argc, char **argv)
   double t1 = mn_time_now();
   if ((s = mn_model_file_predict(mf, ds, test_split, pred, scores, prog))) goto fail;
   double t_pred = mn_time_now() - t1;
-  if (a.out && !(s = write_labels(a.out, mf->raw, ds->n, pred))) wrote_out = 1;
+  if (a.out) s = write_labels(a.out, mf->raw, ds->n, pred);
   if (!s && a.scores) s = mn_npy_write(a.scores, ds->n, mf->c, scores, 1);
+  if (!s) s = cli_outputs_finish(); /* all written: rename them together */
   if (s) goto fail;
   if (!a.quiet) {
     char kdesc[128];
@@ -229,7 +231,7 @@ int cli_predict_main(int argc, char **argv)
 fail:
   fprintf(stderr, "minnorm predict: %s\n", mn_error_message());
   cli_traceback("minnorm predict");
-  if (wrote_out) remove(a.out);
+  cli_outputs_abort(); /* all or nothing: no output of a failed run */
 done:
   mn_progress_destroy(&prog);
   mn_model_file_destroy(&mf);

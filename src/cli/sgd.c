@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "common.h"
 #include "opts.h"
+#include "outputs.h"
 #include "sgd_common.h"
 
 typedef struct {
@@ -152,13 +153,11 @@ int cli_sgd_main(int argc, char **argv)
     cli_sgd_cmd_help(stdout);
     return 0;
   }
-  if (cli_check_outputs("minnorm sgd", "--out", a.out, "--plot", a.plot, "--report", a.report,
-                        "--save-model", a.save_model, "--save-alpha", a.save_alpha,
-                        (const char *)NULL))
-    return 1;
+  const cli_path outs[] = {{"--out", a.out}, {"--plot", a.plot}, {"--report", a.report},
+                           {"--save-model", a.save_model}, {"--save-alpha", a.save_alpha}};
+  const cli_path ins[] = {{"--compare", a.sgd.compare}};
+  if (cli_outputs_begin("minnorm sgd", a.com.pipe.data, ins, 1, outs, 5)) return 1;
   int rc = 1;
-  const char *written[5] = {NULL, NULL, NULL, NULL, NULL};
-  size_t nwritten = 0;
   mn_progress *prog = cli_common_progress(&a.com);
   mn_pipeline *pipe = NULL;
   mn_dataset *train = NULL, *test = NULL;
@@ -190,25 +189,17 @@ int cli_sgd_main(int argc, char **argv)
   if ((s = cli_sgd_run_one(&a.com, &a.sgd, train, test, prog, a.com.quiet ? NULL : stdout,
                            &run)))
     goto fail;
-  if (a.out) {
-    if ((s = mn_sgd_write_csv(a.out, run.rows, run.nrows))) goto fail;
-    written[nwritten++] = a.out;
-  }
-  if (a.save_alpha) {
-    if ((s = mn_npy_write(a.save_alpha, run.coef_rows, run.coef_cols, run.coef, 1))) goto fail;
-    written[nwritten++] = a.save_alpha;
-  }
-  if (a.save_model) {
-    if ((s = save_model(&a, pipe, changed, train, &run))) goto fail;
-    written[nwritten++] = a.save_model;
-  }
+  if (a.out && (s = mn_sgd_write_csv(a.out, run.rows, run.nrows))) goto fail;
+  if (a.save_alpha &&
+      (s = mn_npy_write(a.save_alpha, run.coef_rows, run.coef_cols, run.coef, 1)))
+    goto fail;
+  if (a.save_model && (s = save_model(&a, pipe, changed, train, &run))) goto fail;
   if (a.report) {
     mn_report_meta meta = {cmd ? cmd : "minnorm sgd", a.com.pipe.data, &a.com.tr, changed,
                            a.save_model, feat};
     if ((s = mn_sgd_write_json(a.report, &meta, &a.sgd.sgd, train, test, &run.res, &run.ref,
                                run.rows, run.nrows)))
       goto fail;
-    written[nwritten++] = a.report;
   }
   if (a.plot) {
     char title[200], kdesc[96];
@@ -218,15 +209,15 @@ int cli_sgd_main(int argc, char **argv)
     if ((s = mn_sgd_plot(a.plot, run.rows, run.nrows, run.ref.test_error,
                          run.res.method == MN_SGD_PCG ? "iteration" : "epoch", title)))
       goto fail;
-    written[nwritten++] = a.plot;
   }
+  if ((s = cli_outputs_finish())) goto fail; /* all written: rename them together */
   if (!a.com.quiet) cli_sgd_print_summary(stdout, &run);
   rc = 0;
   goto done;
 fail:
   fprintf(stderr, "minnorm sgd: %s\n", mn_error_message());
   cli_traceback("minnorm sgd");
-  for (size_t k = 0; k < nwritten; k++) remove(written[k]); /* all or nothing */
+  cli_outputs_abort(); /* all or nothing: no output of a failed run */
 done:
   cli_sgd_run_release(&run);
   mn_progress_destroy(&prog);

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "common.h"
 #include "opts.h"
+#include "outputs.h"
 #include "sgd_common.h"
 
 #define MAX_RUNS 64
@@ -246,11 +247,9 @@ static mn_status sweep_sgd(sweep_args *a, mn_pipeline *pipe, mn_progress *prog)
     mn_report_kernel_desc(&a->so.sgd.kernel, kdesc, sizeof kdesc);
     snprintf(title, sizeof title, "minnorm sweep --method sgd (%s): %s, batch %zu, q %zu",
              mn_sgd_method_name(a->so.sgd.method), kdesc, runs[0].res.batch, runs[0].res.q);
-    if ((s = mn_sgd_sweep_plot(a->plot, curves, nruns, title))) {
-      if (a->out) remove(a->out); /* all or nothing */
-      goto out;
-    }
+    if ((s = mn_sgd_sweep_plot(a->plot, curves, nruns, title))) goto out;
   }
+  s = cli_outputs_finish(); /* all written: rename them together */
 out:
   mn_out_abort(&o);
   for (size_t k = 0; k < done; k++) cli_sgd_run_release(&runs[k]);
@@ -273,8 +272,9 @@ int cli_sweep_main(int argc, char **argv)
     cli_sweep_help(stdout);
     return 0;
   }
-  if (cli_check_outputs("minnorm sweep", "--out", a.out, "--plot", a.plot, (const char *)NULL))
-    return 1;
+  const cli_path outs[] = {{"--out", a.out}, {"--plot", a.plot}};
+  const cli_path ins[] = {{"--compare", a.sgd ? a.so.compare : NULL}};
+  if (cli_outputs_begin("minnorm sweep", a.com.pipe.data, ins, 1, outs, 2)) return 1;
   mn_pipeline *pipe = NULL;
   size_t n = 0, n_test = 0;
   int nclass = 0;
@@ -328,16 +328,15 @@ int cli_sweep_main(int argc, char **argv)
     mn_report_kernel_desc(&a.com.fit.kernel, kdesc, sizeof kdesc);
     snprintf(title, sizeof title, "minnorm: %s, n = %zu, lambda = %g", kdesc, n,
              a.com.fit.solver.lambda);
-    if ((s = mn_sweep_plot(a.plot, rows, nrows, (size_t)nclass, title))) {
-      if (a.out) remove(a.out); /* all or nothing */
-      goto fail;
-    }
+    if ((s = mn_sweep_plot(a.plot, rows, nrows, (size_t)nclass, title))) goto fail;
   }
+  if ((s = cli_outputs_finish())) goto fail; /* all written: rename them together */
   rc = 0;
   goto done;
 fail:
   fprintf(stderr, "minnorm sweep: %s\n", mn_error_message());
   cli_traceback("minnorm sweep");
+  cli_outputs_abort(); /* all or nothing: no output of a failed run */
 done:
   mn_progress_destroy(&prog);
   free(rows);

@@ -121,8 +121,17 @@ static mn_status find_file(const char *dir, const char *name, char *buf, size_t 
                       buf, name);
 }
 
+static mn_status load_mnist(const char *dir, const char *split, size_t nmax, size_t max_bytes,
+                            mn_dataset **out);
+
 mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
                                 mn_dataset **out)
+{
+  return load_mnist(dir, split, nmax, 0, out);
+}
+
+static mn_status load_mnist(const char *dir, const char *split, size_t nmax, size_t max_bytes,
+                            mn_dataset **out)
 {
   *out = NULL;
   const char *prefix;
@@ -132,12 +141,12 @@ mn_status mn_dataset_load_mnist(const char *dir, const char *split, size_t nmax,
   struct stat st;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
     return mn_error_set(MN_ERR_IO, "%s: not a directory; run scripts/fetch_data.sh mnist", dir);
-  char name[64], img[1200], lab[1200];
+  char name[64], img[4200], lab[4200]; /* PATH_MAX and the file name */
   mnist_name(prefix, 0, name, sizeof name);
   MN_TRY(find_file(dir, name, img, sizeof img));
   mnist_name(prefix, 1, name, sizeof name);
   MN_TRY(find_file(dir, name, lab, sizeof lab));
-  return mn_dataset_load_idx(img, lab, nmax, 10, out);
+  return mn_own_load_idx(img, lab, nmax, 10, max_bytes, out);
 }
 
 mn_load_opts mn_load_opts_default(void)
@@ -193,11 +202,41 @@ static int spec_kind(const char *spec, char kind[16], const char **rest)
   return 0;
 }
 
-static mn_status load_images(const char *kind, const char *dir, const char *split, size_t nmax,
-                             mn_dataset **out)
+/* Splits the text after "KIND:" at commas: the number of parts, -1 if a
+ * part is empty. */
+static int spec_parts(const char *rest)
 {
-  if (!strcmp(kind, "mnist")) return mn_dataset_load_mnist(dir, split, nmax, out);
-  return mn_dataset_load_cifar10(dir, split, nmax, out);
+  int k = 1;
+  for (const char *p = rest;; p++) {
+    if (*p == ',' || *p == '\0') {
+      if (p == rest || p[-1] == ',') return -1;
+      if (*p == '\0') return k;
+      k++;
+    }
+  }
+}
+
+mn_status mn_dataset_spec_check(const char *spec)
+{
+  char kind[16];
+  const char *rest;
+  if (spec_kind(spec, kind, &rest)) return MN_ERR_ARG;
+  const int k = spec_parts(rest);
+  if (!strcmp(kind, "npy") && k != 1 && k != 2 && k != 4)
+    return mn_error_set(MN_ERR_ARG, "--data '%s': expected npy:TRAIN_X.npy,TRAIN_Y.npy"
+                                    "[,TEST_X.npy,TEST_Y.npy] (or npy:X.npy to predict): %s",
+                        spec, k < 0 ? "an empty file name" : "1, 2 or 4 files");
+  if (!strcmp(kind, "libsvm") && k != 1 && k != 2)
+    return mn_error_set(MN_ERR_ARG, "--data '%s': expected libsvm:TRAIN[,TEST]: %s", spec,
+                        k < 0 ? "an empty file name" : "1 or 2 files");
+  return MN_OK;
+}
+
+static mn_status load_images(const char *kind, const char *dir, const char *split, size_t nmax,
+                             size_t max_bytes, mn_dataset **out)
+{
+  if (!strcmp(kind, "mnist")) return load_mnist(dir, split, nmax, max_bytes, out);
+  return mn_own_load_cifar10(dir, split, nmax, max_bytes, out);
 }
 
 /* mnist, cifar10: both splits; the loaders give byte / 255.  none and
@@ -206,8 +245,9 @@ static mn_status load_images_pair(const char *kind, const char *dir, const mn_lo
                                   mn_dataset **train, mn_dataset **test)
 {
   mn_status s = MN_OK;
-  MN_TRY_GOTO(s, load_images(kind, dir, "train", o->n, train), fail);
-  MN_TRY_GOTO(s, load_images(kind, dir, "test", o->n_test, test), fail);
+  MN_TRY_GOTO(s, load_images(kind, dir, "train", o->n, o->max_bytes, train), fail);
+  MN_TRY_GOTO(s, load_images(kind, dir, "test", o->n_test,
+                             mn_own_budget_left(o->max_bytes, *train), test), fail);
   if (o->d && (*train)->d != o->d) {
     s = mn_error_set(MN_ERR_FORMAT, "%s: %zu features per image, expected %zu",
                      (*train)->path[0], (*train)->d, o->d);
@@ -236,12 +276,23 @@ mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_datas
   *train = *test = NULL;
   char kind[16];
   const char *rest;
-  if (spec_kind(spec, kind, &rest)) return MN_ERR_ARG;
+  MN_TRY(mn_dataset_spec_check(spec));
+  spec_kind(spec, kind, &rest);
   if (o->scale < MN_SCALE_DEFAULT || o->scale > MN_SCALE_STANDARDIZE)
     return mn_error_set(MN_ERR_ARG, "--scale: unknown scaling %d", (int)o->scale);
-  if (!strcmp(kind, "npy")) return mn_dataset_load_npy(rest, o, train, test);
-  if (!strcmp(kind, "libsvm")) return mn_dataset_load_libsvm(rest, o, train, test);
-  return load_images_pair(kind, rest, o, train, test);
+  mn_status s;
+  if (!strcmp(kind, "npy")) s = mn_dataset_load_npy(rest, o, train, test);
+  else if (!strcmp(kind, "libsvm")) s = mn_dataset_load_libsvm(rest, o, train, test);
+  else s = load_images_pair(kind, rest, o, train, test);
+  if (s) return mn_error_frame_push(s, __FILE__, __LINE__, __func__);
+  if ((*train)->n == 0) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: no samples: the file holds 0 rows, training needs "
+                                    "at least one", (*train)->path[0][0] ? (*train)->path[0]
+                                                                         : rest);
+    mn_dataset_destroy(train);
+    mn_dataset_destroy(test);
+  }
+  return s;
 }
 
 mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
@@ -255,7 +306,7 @@ mn_status mn_dataset_load_spec(const char *spec, const char *split, size_t nmax,
     return mn_error_set(MN_ERR_ARG, "--data '%s': unknown split '%s' (train or test)", spec,
                         split);
   if (!strcmp(kind, "mnist") || !strcmp(kind, "cifar10")) {
-    MN_TRY(load_images(kind, rest, split, nmax, out));
+    MN_TRY(load_images(kind, rest, split, nmax, 0, out));
     snprintf((*out)->kind, sizeof (*out)->kind, "%s", kind);
     (*out)->scale = MN_SCALE_255;
     return MN_OK;

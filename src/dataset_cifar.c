@@ -16,12 +16,13 @@
 #include "minnorm/dataset.h"
 #include "dataset_own.h"
 #include "minnorm/io.h"
+#include "dataset_own.h"
 
 enum { CIFAR_SIDE = 32, CIFAR_PLANE = 1024, CIFAR_D = 3072, CIFAR_RECORD = 3073,
        CIFAR_NTRAIN_FILES = 5, CIFAR_NCLASS = 10 };
 
 typedef struct {
-  char path[1024];
+  char path[4200];  /* PATH_MAX and the file name */
   size_t records;   /* whole records in the file */
 } cifar_file;
 
@@ -49,8 +50,8 @@ static mn_status cifar_stat(cifar_file *f, const char *dir, const char *name)
 static mn_status cifar_read(const cifar_file *f, size_t count, mn_dataset *ds, size_t first,
                             unsigned char *rec)
 {
-  FILE *fp = fopen(f->path, "rb");
-  if (!fp) return mn_error_set(MN_ERR_IO, "%s: cannot open: %s", f->path, strerror(errno));
+  FILE *fp;
+  MN_TRY(mn_in_open(f->path, &fp, NULL));
   for (size_t k = 0; k < count; k++) {
     if (fread(rec, 1, CIFAR_RECORD, fp) != CIFAR_RECORD) {
       fclose(fp);
@@ -83,6 +84,12 @@ void mn_cifar10_file_name(size_t b, char *name, size_t len)
 mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nmax,
                                   mn_dataset **out)
 {
+  return mn_own_load_cifar10(dir, split, nmax, 0, out);
+}
+
+mn_status mn_own_load_cifar10(const char *dir, const char *split, size_t nmax,
+                              size_t max_bytes, mn_dataset **out)
+{
   *out = NULL;
   cifar_file files[CIFAR_NTRAIN_FILES];
   size_t nfiles;
@@ -109,7 +116,7 @@ mn_status mn_dataset_load_cifar10(const char *dir, const char *split, size_t nma
   mn_dataset *ds = NULL;
   unsigned char *rec = NULL;
   mn_status s;
-  MN_TRY_GOTO(s, mn_dataset_create(n, CIFAR_D, CIFAR_NCLASS, &ds), fail);
+  MN_TRY_GOTO(s, mn_own_create(files[0].path, n, CIFAR_D, CIFAR_NCLASS, max_bytes, &ds), fail);
   ds->h = CIFAR_SIDE;
   ds->w = CIFAR_SIDE;
   ds->channels = 3;

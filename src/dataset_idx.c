@@ -2,63 +2,162 @@
  *
  * IDX (LeCun & Cortes): big-endian; bytes 0-1 zero, byte 2 the element type
  * (0x08 = unsigned byte), byte 3 the number of dimensions, then one u32 per
- * dimension, then the data in row-major order.  zlib's gzread reads plain
- * files transparently, so one code path serves both; for plain files the
- * size on disk is also checked against the header so a truncated file is
- * caught even when only its first samples are read.
+ * dimension, then the data in row-major order.  A file starting with the
+ * gzip magic 1f 8b is inflated with zlib (RFC 1952; several members one
+ * after another are one stream, as gzip -d reads them).  Nothing corrupt is
+ * accepted: every gzip member is inflated to its end, so zlib checks its
+ * CRC32 and length even when only the first samples are kept; bytes after
+ * the last member, or more data than the header promises, are errors; a
+ * plain file must have exactly the size its header promises.
  */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
 #include "minnorm/dataset.h"
 #include "minnorm/io.h"
+#include "dataset_own.h"
 
 #define IDX_MAX_DIMS 4
+enum { IDX_INBUF = 1 << 16 };
 
 typedef struct {
-  gzFile gz;
+  FILE *fp;
   const char *path;
+  size_t size;      /* bytes on disk */
+  int gz;           /* 1: gzip-compressed */
+  int zinit;        /* z is initialized */
+  int zdone;        /* the last gzip member ended at the end of the file */
+  z_stream z;
+  unsigned char *in; /* IDX_INBUF bytes of compressed input */
+  size_t out_total; /* bytes delivered (header + data) */
+  size_t want;      /* bytes the header promises (header + data) */
   int ndims;
   size_t dims[IDX_MAX_DIMS];
   size_t count;   /* dims[0] */
   size_t item;    /* product of dims[1..]: bytes per sample */
 } idx_file;
 
+/* Refills the compressed input when it is used up (avail_in 0 at EOF). */
+static mn_status gz_fill(idx_file *f)
+{
+  if (f->z.avail_in > 0) return MN_OK;
+  size_t got = fread(f->in, 1, IDX_INBUF, f->fp);
+  if (got == 0 && ferror(f->fp))
+    return mn_error_set(MN_ERR_IO, "%s: read error", f->path);
+  f->z.next_in = f->in;
+  f->z.avail_in = (uInt)got;
+  return MN_OK;
+}
+
+/* After a gzip member's end: nothing more (done), another member (the
+ * gzip magic: inflate goes on), or trailing bytes (an error). */
+static mn_status gz_member_end(idx_file *f)
+{
+  if (f->z.avail_in < 2) { /* keep the 0 or 1 bytes left, read more after them */
+    if (f->z.avail_in == 1) f->in[0] = f->z.next_in[0];
+    size_t keep = f->z.avail_in;
+    size_t got = fread(f->in + keep, 1, IDX_INBUF - keep, f->fp);
+    if (got == 0 && ferror(f->fp)) return mn_error_set(MN_ERR_IO, "%s: read error", f->path);
+    f->z.next_in = f->in;
+    f->z.avail_in = (uInt)(keep + got);
+  }
+  if (f->z.avail_in == 0) {
+    f->zdone = 1;
+    return MN_OK;
+  }
+  if (f->z.avail_in >= 2 && f->z.next_in[0] == 0x1f && f->z.next_in[1] == 0x8b) {
+    inflateReset(&f->z);
+    return MN_OK;
+  }
+  long long pos = (long long)ftello(f->fp) - (long long)f->z.avail_in;
+  return mn_error_set(MN_ERR_FORMAT,
+                      "%s: trailing bytes: %lld bytes after the end of the gzip stream "
+                      "(at byte %lld) are not another gzip member",
+                      f->path, (long long)f->size - pos, pos);
+}
+
+/* Inflates up to len bytes into buf (*got of them); stops early only at
+ * the clean end of the last member (f->zdone). */
+static mn_status gz_inflate(idx_file *f, unsigned char *buf, size_t len, size_t *got)
+{
+  *got = 0;
+  while (*got < len && !f->zdone) {
+    MN_TRY(gz_fill(f));
+    if (f->z.avail_in == 0)
+      return mn_error_set(MN_ERR_FORMAT,
+                          "%s: truncated: the gzip stream is cut off after %zu bytes of data "
+                          "(no end of stream, CRC32 and length)",
+                          f->path, f->out_total + *got);
+    size_t chunk = len - *got > UINT_MAX ? UINT_MAX : len - *got;
+    f->z.next_out = buf + *got;
+    f->z.avail_out = (uInt)chunk;
+    int r = inflate(&f->z, Z_NO_FLUSH);
+    *got += chunk - f->z.avail_out;
+    if (r == Z_STREAM_END) {
+      MN_TRY(gz_member_end(f));
+    } else if (r == Z_MEM_ERROR) {
+      return mn_error_set(MN_ERR_NOMEM, "%s: out of memory (zlib)", f->path);
+    } else if (r != Z_OK && r != Z_BUF_ERROR) {
+      const char *m = f->z.msg ? f->z.msg : "invalid data";
+      if (!strcmp(m, "incorrect data check"))
+        return mn_error_set(MN_ERR_FORMAT, "%s: CRC mismatch: the gzip CRC32 does not match "
+                                           "the data (a corrupt file)", f->path);
+      if (!strcmp(m, "incorrect length check"))
+        return mn_error_set(MN_ERR_FORMAT, "%s: length mismatch: the gzip length field does "
+                                           "not match the data (a corrupt file)", f->path);
+      return mn_error_set(MN_ERR_FORMAT, "%s: corrupt compressed data (%s)", f->path, m);
+    }
+  }
+  return MN_OK;
+}
+
 /* Reads exactly len bytes; MN_ERR_FORMAT on a short read (truncation) or a
  * corrupt gzip stream. */
 static mn_status idx_read(idx_file *f, void *buf, size_t len, const char *what)
 {
-  unsigned char *p = buf;
-  size_t done = 0;
-  while (done < len) {
-    size_t chunk = len - done > (1u << 30) ? (1u << 30) : len - done;
-    int got = gzread(f->gz, p + done, (unsigned)chunk);
-    if (got < 0) {
-      int zerr;
-      const char *msg = gzerror(f->gz, &zerr);
-      return mn_error_set(MN_ERR_FORMAT, "%s: corrupt compressed data (%s)", f->path, msg);
-    }
-    if (got == 0) {
-      int zerr;
-      const char *msg = gzerror(f->gz, &zerr);
-      if (zerr != Z_OK && zerr != Z_STREAM_END)
-        return mn_error_set(MN_ERR_FORMAT, "%s: corrupt compressed data (%s)", f->path, msg);
-      return mn_error_set(MN_ERR_FORMAT,
-                          "%s: truncated: %s needs %zu bytes, file ends after %zu",
-                          f->path, what, len, done);
-    }
-    done += (size_t)got;
+  size_t got;
+  if (f->gz) {
+    MN_TRY(gz_inflate(f, buf, len, &got));
+  } else {
+    got = fread(buf, 1, len, f->fp);
+    if (got < len && ferror(f->fp)) return mn_error_set(MN_ERR_IO, "%s: read error", f->path);
   }
+  f->out_total += got;
+  if (got < len)
+    return mn_error_set(MN_ERR_FORMAT, "%s: truncated: %s needs %zu bytes, the data end after %zu",
+                        f->path, what, len, got);
+  return MN_OK;
+}
+
+/* Reads (gzip: inflates) the rest of the file, so that every gzip member is
+ * checked to its end, and checks that it holds exactly what the header
+ * promises. */
+static mn_status idx_finish(idx_file *f)
+{
+  if (!f->gz) return MN_OK; /* the size was checked at open */
+  unsigned char scratch[1 << 14];
+  while (!f->zdone) {
+    size_t got;
+    MN_TRY(gz_inflate(f, scratch, sizeof scratch, &got));
+    f->out_total += got;
+  }
+  if (f->out_total > f->want)
+    return mn_error_set(MN_ERR_FORMAT,
+                        "%s: trailing bytes: the decompressed file has %zu bytes, its header "
+                        "promises %zu", f->path, f->out_total, f->want);
   return MN_OK;
 }
 
 static void idx_close(idx_file *f)
 {
-  if (f->gz) gzclose(f->gz);
-  f->gz = NULL;
+  if (f->zinit) inflateEnd(&f->z);
+  if (f->fp) fclose(f->fp);
+  free(f->in);
+  f->fp = NULL;
+  f->in = NULL;
+  f->zinit = 0;
 }
 
 /* Opens an IDX file and validates its header: u8 elements, `ndims` dims,
@@ -67,20 +166,22 @@ static mn_status idx_open(idx_file *f, const char *path, int ndims)
 {
   memset(f, 0, sizeof *f);
   f->path = path;
-  struct stat st;
-  if (stat(path, &st) != 0)
-    return mn_error_set(MN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    return mn_error_set(MN_ERR_IO, "%s: is a directory, expected an IDX file", path);
-  f->gz = gzopen(path, "rb");
-  if (!f->gz)
-    return mn_error_set(MN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  /* A 1 MiB buffer (zlib allocates it and twice that for inflate's output)
-   * pays off on MNIST's megabytes, not on a small file. */
-  gzbuffer(f->gz, st.st_size < (1 << 20) ? 1 << 14 : 1 << 20);
+  MN_TRY(mn_in_open(path, &f->fp, &f->size));
+  mn_status s = MN_OK;
+  unsigned char magic[2];
+  size_t m = fread(magic, 1, 2, f->fp);
+  rewind(f->fp);
+  if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    f->gz = 1;
+    f->in = malloc(IDX_INBUF);
+    if (!f->in || inflateInit2(&f->z, 15 + 16) != Z_OK) { /* 15 + 16: gzip wrapper */
+      s = mn_error_set(MN_ERR_NOMEM, "%s: out of memory", path);
+      goto fail;
+    }
+    f->zinit = 1;
+  }
   unsigned char hdr[4];
-  mn_status s = idx_read(f, hdr, 4, "the IDX header");
-  if (s) goto fail;
+  MN_TRY_GOTO(s, idx_read(f, hdr, 4, "the IDX header"), fail);
   if (hdr[0] != 0 || hdr[1] != 0) {
     s = mn_error_set(MN_ERR_FORMAT,
                      "%s: bad magic %02x %02x %02x %02x: not an IDX file", path,
@@ -116,14 +217,11 @@ static mn_status idx_open(idx_file *f, const char *path, int ndims)
     if (i > 0) f->item *= f->dims[i];
   }
   f->count = f->dims[0];
-  if (gzdirect(f->gz)) {
-    size_t want = 4 + 4 * (size_t)ndims + total;
-    if ((size_t)st.st_size < want) {
-      s = mn_error_set(MN_ERR_FORMAT,
-                       "%s: truncated: header promises %zu bytes, file has %lld",
-                       path, want, (long long)st.st_size);
-      goto fail;
-    }
+  f->want = 4 + 4 * (size_t)ndims + total;
+  if (!f->gz && f->size != f->want) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: %s: the header promises %zu bytes, the file has %zu",
+                     path, f->size < f->want ? "truncated" : "trailing bytes", f->want, f->size);
+    goto fail;
   }
   return MN_OK;
 fail:
@@ -133,6 +231,12 @@ fail:
 
 mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
                               size_t nmax, int nclass, mn_dataset **out)
+{
+  return mn_own_load_idx(images_path, labels_path, nmax, nclass, 0, out);
+}
+
+mn_status mn_own_load_idx(const char *images_path, const char *labels_path, size_t nmax,
+                          int nclass, size_t max_bytes, mn_dataset **out)
 {
   *out = NULL;
   idx_file fi, fl;
@@ -157,7 +261,7 @@ mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
                      images_path, n, fi.count);
     goto fail;
   }
-  MN_TRY_GOTO(s, mn_dataset_create(n, fi.item, nclass, &ds), fail);
+  MN_TRY_GOTO(s, mn_own_create(images_path, n, fi.item, nclass, max_bytes, &ds), fail);
   ds->h = fi.dims[1];
   ds->w = fi.dims[2];
   ds->channels = 1;
@@ -176,6 +280,8 @@ mn_status mn_dataset_load_idx(const char *images_path, const char *labels_path,
   for (size_t i = 0; i < n * fi.item; i++) ds->x[i] = raw[i] / 255.0;
   free(raw);
   raw = NULL;
+  MN_TRY_GOTO(s, idx_finish(&fl), fail);
+  MN_TRY_GOTO(s, idx_finish(&fi), fail);
   idx_close(&fi);
   idx_close(&fl);
   MN_TRY_GOTO(s, mn_md5_file(images_path, ds->md5[0]), fail);

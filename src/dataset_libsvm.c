@@ -144,8 +144,8 @@ static mn_status sv_read(const char *path, sv_file *f)
 {
   memset(f, 0, sizeof *f);
   f->path = path;
-  FILE *in = fopen(path, "r");
-  if (!in) return mn_error_set(MN_ERR_IO, "%s: cannot open", path);
+  FILE *in;
+  MN_TRY(mn_in_open(path, &in, NULL));
   char *buf = NULL;
   size_t cap = 0, lineno = 0;
   mn_status s = MN_OK;
@@ -168,9 +168,9 @@ static mn_status sv_read(const char *path, sv_file *f)
 
 /* The first n rows of f, densified with index base `base` into d features. */
 static mn_status densify(const sv_file *f, size_t n, size_t d, int base, const double *cv,
-                         int nc, mn_dataset **out)
+                         int nc, size_t max_bytes, mn_dataset **out)
 {
-  MN_TRY(mn_dataset_create(n, d, nc, out));
+  MN_TRY(mn_own_create(f->path, n, d, nc, max_bytes, out));
   mn_dataset *ds = *out;
   for (size_t i = 0; i < n; i++)
     for (size_t p = f->start[i]; p < f->start[i + 1]; p++) {
@@ -199,7 +199,7 @@ mn_status mn_dataset_load_libsvm(const char *files, const mn_load_opts *o, mn_da
                                  mn_dataset **test)
 {
   *train = *test = NULL;
-  char buf[2200];
+  char buf[2 * 4097]; /* two paths of up to PATH_MAX */
   const char *comma = strchr(files, ',');
   if (strlen(files) >= sizeof buf || !files[0] || (comma && (comma == files || !comma[1] ||
                                                              strchr(comma + 1, ','))))
@@ -229,9 +229,10 @@ mn_status mn_dataset_load_libsvm(const char *files, const mn_load_opts *o, mn_da
     goto done;
   }
   MN_TRY_GOTO(s, mn_own_classes(a.path, a.label, a.rows, o, &cv, &nc), done);
-  MN_TRY_GOTO(s, densify(&a, n, d, base, cv, nc, train), done);
+  MN_TRY_GOTO(s, densify(&a, n, d, base, cv, nc, o->max_bytes, train), done);
   if (tp) {
-    MN_TRY_GOTO(s, densify(&b, nt, d, base, cv, nc, test), done);
+    MN_TRY_GOTO(s, densify(&b, nt, d, base, cv, nc, mn_own_budget_left(o->max_bytes, *train),
+                           test), done);
   } else {
     MN_TRY_GOTO(s, mn_dataset_create(0, d, nc, test), done);
     MN_TRY_GOTO(s, mn_own_set_classes(*test, cv, nc), done);

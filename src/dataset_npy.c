@@ -18,8 +18,7 @@ enum { CHUNK_ITEMS = 1 << 16 };
 /* Opens path and parses its header; *f returns the open file. */
 static mn_status npy_open(const char *path, FILE **f, mn_npy_header *h)
 {
-  *f = fopen(path, "rb");
-  if (!*f) return mn_error_set(MN_ERR_IO, "%s: cannot open", path);
+  MN_TRY(mn_in_open(path, f, NULL));
   mn_status s = mn_npy_read_header(*f, path, h);
   if (s) {
     fclose(*f);
@@ -93,8 +92,8 @@ static mn_status put_x(void *vctx, size_t first, const double *v, size_t m)
 }
 
 /* Loads the first nmax rows (0 = all) of an X file; *N the file's rows. */
-static mn_status load_x(const char *path, size_t nmax, size_t want_d, mn_dataset **out,
-                        size_t *N)
+static mn_status load_x(const char *path, size_t nmax, size_t want_d, size_t max_bytes,
+                        mn_dataset **out, size_t *N)
 {
   *out = NULL;
   FILE *f;
@@ -130,7 +129,7 @@ static mn_status load_x(const char *path, size_t nmax, size_t want_d, mn_dataset
     s = mn_error_set(MN_ERR_ARG, "%s: asked for %zu samples but the file holds %zu", path, n, *N);
     goto done;
   }
-  MN_TRY_GOTO(s, mn_dataset_create(n, d, 1, &ds), done);
+  MN_TRY_GOTO(s, mn_own_create(path, n, d, 1, max_bytes, &ds), done);
   ds->h = hh;
   ds->w = ww;
   ds->channels = cc;
@@ -236,13 +235,14 @@ done:
  * *yv, *yc and *yN return the raw label values, the one-hot width and the
  * label rows in the file (train: to derive the classes first). */
 static mn_status load_set(const char *xp, const char *yp, size_t nmax, size_t want_d,
-                          mn_dataset **out, double **yv, size_t *yc, size_t *yN)
+                          size_t max_bytes, mn_dataset **out, double **yv, size_t *yc,
+                          size_t *yN)
 {
   size_t N = 0;
   *yv = NULL;
   *yN = 0;
   *yc = 0;
-  MN_TRY(load_x(xp, nmax, want_d, out, &N));
+  MN_TRY(load_x(xp, nmax, want_d, max_bytes, out, &N));
   mn_status s = MN_OK;
   MN_TRY_GOTO(s, mn_md5_file(xp, (*out)->md5[0]), fail);
   snprintf((*out)->path[0], sizeof (*out)->path[0], "%s", xp);
@@ -284,7 +284,7 @@ mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_datas
                               mn_dataset **test)
 {
   *train = *test = NULL;
-  char buf[4400], *part[4];
+  char buf[4 * 4097], *part[4]; /* four paths of up to PATH_MAX */
   int k = split_files(files, buf, sizeof buf, part);
   if (k != 1 && k != 2 && k != 4)
     return mn_error_set(MN_ERR_ARG, "--data npy:%s: expected npy:TRAIN_X.npy,TRAIN_Y.npy"
@@ -297,7 +297,8 @@ mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_datas
   double *yv = NULL, *tv = NULL, *cv = NULL;
   size_t yc = 0, tc = 0, yN = 0, tN = 0;
   int nc = 1;
-  MN_TRY_GOTO(s, load_set(part[0], k > 1 ? part[1] : NULL, o->n, o->d, train, &yv, &yc, &yN),
+  MN_TRY_GOTO(s, load_set(part[0], k > 1 ? part[1] : NULL, o->n, o->d, o->max_bytes, train,
+                          &yv, &yc, &yN),
               fail);
   mn_dataset *tr = *train;
   if (k == 1) { /* unlabeled: y all 0, the reused classes if any */
@@ -314,7 +315,8 @@ mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_datas
   if (k > 1) MN_TRY_GOTO(s, mn_own_map_labels(part[1], yv, tr->n, cv, nc, NULL, tr->y), fail);
   MN_TRY_GOTO(s, mn_own_set_classes(tr, cv, nc), fail);
   if (k == 4) {
-    MN_TRY_GOTO(s, load_set(part[2], part[3], o->n_test, tr->d, test, &tv, &tc, &tN), fail);
+    MN_TRY_GOTO(s, load_set(part[2], part[3], o->n_test, tr->d,
+                          mn_own_budget_left(o->max_bytes, tr), test, &tv, &tc, &tN), fail);
     if (!!tc != !!yc || (tc && tc != yc)) {
       s = mn_error_set(MN_ERR_FORMAT, "%s: test labels are %s, training labels %s", part[3],
                        tc ? "one-hot" : "1-D", yc ? "one-hot" : "1-D");

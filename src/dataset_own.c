@@ -1,8 +1,11 @@
 /* minnorm — users' own data: label mapping and scaling shared by the npy
  * and libsvm loaders and the pair loader (see dataset.h). */
 #include <math.h>
+#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "minnorm/sysinfo.h"
 #include "dataset_own.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -169,4 +172,51 @@ done:
     free(sd);
   }
   return s;
+}
+
+size_t mn_own_bytes(size_t n, size_t d)
+{
+  const size_t row = sizeof(int32_t);
+  if (d > (SIZE_MAX - row) / sizeof(double)) return SIZE_MAX;
+  const size_t per = d * sizeof(double) + row;
+  return n > SIZE_MAX / per ? SIZE_MAX : n * per;
+}
+
+mn_status mn_own_create(const char *path, size_t n, size_t d, int nclass, size_t max_bytes,
+                        mn_dataset **out)
+{
+  *out = NULL;
+  const size_t bytes = mn_own_bytes(n, d);
+  if (bytes == SIZE_MAX)
+    return mn_error_set(MN_ERR_TOO_BIG, "%s: %zu x %zu samples overflow the address space",
+                        path, n, d);
+  if (max_bytes && bytes > max_bytes) {
+    char need[32], have[32];
+    mn_format_bytes(bytes, need, sizeof need);
+    mn_format_bytes(max_bytes, have, sizeof have);
+    const size_t fit = max_bytes / mn_own_bytes(1, d);
+    return mn_error_set(MN_ERR_TOO_BIG, "%s: %zu x %zu samples in double precision: the data "
+                                        "alone needs %s but only %s is available (at most %zu "
+                                        "such samples fit; see --n, --n-test)", path, n, d,
+                        need, have, fit);
+  }
+  mn_status s = mn_dataset_create(n, d, nclass, out);
+  if (s == MN_ERR_NOMEM) {
+    char need[32];
+    mn_format_bytes(bytes, need, sizeof need);
+    return mn_error_set(s, "%s: out of memory for %zu x %zu samples (%s)", path, n, d, need);
+  }
+  if (s) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", mn_error_message());
+    return mn_error_set(s, "%s: %s", path, msg);
+  }
+  return MN_OK;
+}
+
+size_t mn_own_budget_left(size_t max_bytes, const mn_dataset *used)
+{
+  if (!max_bytes) return 0;
+  const size_t b = mn_own_bytes(used->n, used->d);
+  return b < max_bytes ? max_bytes - b : 1; /* 1: nothing left (0 would mean no limit) */
 }

@@ -26,6 +26,28 @@ mn_status mn_own_map_labels(const char *path, const double *v, size_t n, const d
 mn_status mn_own_scale(mn_scale_kind k, const mn_load_opts *o, mn_dataset *train,
                        mn_dataset *test);
 
+/* The bytes an n × d dataset holds (x in double, y in int32); SIZE_MAX on
+ * overflow. */
+size_t mn_own_bytes(size_t n, size_t d);
+
+/* mn_dataset_create for data read from path, after a budget check: fails
+ * with MN_ERR_TOO_BIG when the n × d set needs more than max_bytes (0 = no
+ * limit), before allocating anything; every message (the refusal, overflow,
+ * out of memory) names path and the sizes.  Returns new — caller destroys. */
+mn_status mn_own_create(const char *path, size_t n, size_t d, int nclass, size_t max_bytes,
+                        mn_dataset **out);
+
+/* What is left of max_bytes (0 = no limit) once `used` is loaded; 1 when
+ * nothing is left. */
+size_t mn_own_budget_left(size_t max_bytes, const mn_dataset *used);
+
+/* The IDX and CIFAR-10 loaders (dataset.h) with a budget: max_bytes as in
+ * mn_own_create, checked from the headers before the data are read. */
+mn_status mn_own_load_idx(const char *images_path, const char *labels_path, size_t nmax,
+                          int nclass, size_t max_bytes, mn_dataset **out);
+mn_status mn_own_load_cifar10(const char *dir, const char *split, size_t nmax,
+                              size_t max_bytes, mn_dataset **out);
+
 /* Sets ds's classes: nclass = nc and a copy of cv (NULL stays NULL). */
 mn_status mn_own_set_classes(mn_dataset *ds, const double *cv, int nc);
 

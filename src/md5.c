@@ -103,8 +103,8 @@ void mn_md5_buffer(const void *data, size_t len, char hex[33])
 
 mn_status mn_md5_file(const char *path, char hex[33])
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) return mn_error_set(MN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  MN_TRY(mn_in_open(path, &f, NULL));
   unsigned char *buf = malloc(1 << 20);
   if (!buf) { fclose(f); return mn_error_set(MN_ERR_NOMEM, "md5: out of memory"); }
   md5_ctx c;

@@ -246,8 +246,8 @@ void mn_npy_convert(const mn_npy_header *h, const void *raw, size_t count, doubl
 mn_status mn_npy_read(const char *path, size_t *rows, size_t *cols, double **a)
 {
   *a = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return mn_error_set(MN_ERR_IO, "%s: cannot open", path);
+  FILE *f;
+  MN_TRY(mn_in_open(path, &f, NULL));
   mn_status s = MN_OK;
   mn_npy_header h;
   MN_TRY_GOTO(s, mn_npy_read_header(f, path, &h), done);

@@ -112,6 +112,7 @@ mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
   lo.n = o->n;
   lo.n_test = o->n_test;
   lo.scale = o->scale;
+  lo.max_bytes = o->max_memory;
   MN_TRY_GOTO(s, mn_dataset_load_pair(p->data, &lo, &p->raw_train, &p->raw_test), fail);
   p->n = p->raw_train->n;
   p->n_test = p->raw_test->n;

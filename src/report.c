@@ -293,6 +293,8 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
   if (isfinite(r->test_error))
     fprintf(f, "  %-22s %.2f %%\n", "test error", 100 * r->test_error);
+  else
+    fprintf(f, "  %-22s — (no test set)\n", "test error");
   fprintf(f, "  %-22s %.4f\n", "RKHS norm", r->rkhs_norm);
   fprintf(f, "  %-22s %.4g\n", "||alpha||_F", r->alpha_fro);
   fprintf(f, "  %-22s %.2e\n", "relative residual", r->rel_residual);

@@ -20,7 +20,8 @@ typedef struct {
   int has_origin;                  /* f[0] was recorded by mn_error_set_at  */
 } mn_traceback;
 
-static _Thread_local char mn_err_buf[1024];
+/* 8 KiB: a message names up to a few paths of PATH_MAX (4096) each. */
+static _Thread_local char mn_err_buf[8192];
 static _Thread_local mn_traceback mn_tb;
 static _Thread_local char mn_tb_buf[4096];
 

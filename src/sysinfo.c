@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 #include "minnorm/sysinfo.h"
 
 /* OpenBLAS extensions (declared in its cblas.h; repeated here so that this
@@ -91,7 +92,32 @@ static size_t read_limit_file(const char *path)
   return (size_t)v;
 }
 
-size_t mn_mem_available(void)
+/* The room left under ulimit -v (RLIMIT_AS, against this process's
+ * virtual size) and ulimit -d (RLIMIT_DATA, against its data segment):
+ * /proc/self/statm fields 1 and 6, in pages.  0 when neither is set. */
+static size_t rlimit_room(void)
+{
+  unsigned long long vm = 0, rss, shared, text, lib, data = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%llu %llu %llu %llu %llu %llu", &vm, &rss, &shared, &text, &lib, &data) != 6)
+      vm = data = 0;
+    fclose(f);
+  }
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t used[2] = {(size_t)vm * page, (size_t)data * page};
+  const int res[2] = {RLIMIT_AS, RLIMIT_DATA};
+  size_t room = 0;
+  for (int k = 0; k < 2; k++) {
+    struct rlimit rl;
+    if (getrlimit(res[k], &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) continue;
+    size_t r = (size_t)rl.rlim_cur > used[k] ? (size_t)rl.rlim_cur - used[k] : 1;
+    if (!room || r < room) room = r;
+  }
+  return room;
+}
+
+size_t mn_mem_physical(void)
 {
   size_t avail = 0;
   FILE *f = fopen("/proc/meminfo", "r");
@@ -112,11 +138,58 @@ size_t mn_mem_available(void)
     size_t room = cg > used ? cg - used : 0;
     if (!avail || room < avail) avail = room;
   }
+  size_t room = rlimit_room();
+  if (room && (!avail || room < avail)) avail = room;
+  return avail;
+}
+
+size_t mn_mem_available(void)
+{
+  size_t avail = mn_mem_physical();
   const char *env = getenv("MINNORM_MEMORY_LIMIT");
   size_t lim;
-  if (env && *env && mn_parse_bytes(env, &lim) == MN_OK && (!avail || lim < avail))
+  if (env && *env && mn_parse_bytes(env, &lim) == MN_OK && lim > 0 && (!avail || lim < avail))
     avail = lim;
   return avail;
+}
+
+mn_status mn_mem_env_check(void)
+{
+  const char *env = getenv("MINNORM_MEMORY_LIMIT");
+  size_t lim;
+  if (!env || !*env) return MN_OK;
+  if (mn_parse_bytes(env, &lim) != MN_OK || lim == 0)
+    return mn_error_set(MN_ERR_ARG, "MINNORM_MEMORY_LIMIT '%s' (environment): expected a "
+                                    "positive size such as 800M or 20G", env);
+  return MN_OK;
+}
+
+size_t mn_mem_min_limit(void)
+{
+  const int t = mn_blas_threads();
+  return ((size_t)256 << 20) + (size_t)(t > 1 ? t - 1 : 0) * ((size_t)136 << 20);
+}
+
+mn_status mn_mem_rlimit_check(void)
+{
+  const size_t need_b = mn_mem_min_limit();
+  struct rlimit rl;
+  const int res[2] = {RLIMIT_AS, RLIMIT_DATA};
+  const char *name[2] = {"ulimit -v (RLIMIT_AS)", "ulimit -d (RLIMIT_DATA)"};
+  for (int k = 0; k < 2; k++) {
+    if (getrlimit(res[k], &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) continue;
+    if (rl.rlim_cur < need_b) {
+      char have[32], need[32];
+      mn_format_bytes((size_t)rl.rlim_cur, have, sizeof have);
+      mn_format_bytes(need_b, need, sizeof need);
+      return mn_error_set(MN_ERR_TOO_BIG, "%s is %s, below the %s minnorm needs to start "
+                                          "(OpenBLAS: 128 MiB per thread, %d threads); raise "
+                                          "it, or limit the fit with --max-memory / "
+                                          "MINNORM_MEMORY_LIMIT instead",
+                          name[k], have, need, mn_blas_threads());
+    }
+  }
+  return MN_OK;
 }
 
 size_t mn_mem_budget(size_t requested, unsigned share)

@@ -158,7 +158,9 @@ mn_status mn_transform_apply_labels(const mn_transform *t, mn_dataset *train,
 static mn_status check_shapes(const mn_dataset *train, const mn_dataset *test)
 {
   if (test && test->d != train->d)
-    return mn_error_set(MN_ERR_ARG, "transform: train and test feature counts differ");
+    return mn_error_set(MN_ERR_ARG,
+                        "transform: the test set has %zu features per sample but the training "
+                        "set has %zu", test->d, train->d);
   return MN_OK;
 }
 

@@ -200,8 +200,8 @@ void mn_zip_close(mn_zip_reader **r)
 
 int mn_zip_sniff(const char *path)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
+  FILE *f;
+  if (mn_in_open(path, &f, NULL)) return 0;
   unsigned char m[4];
   int ok = fread(m, 1, 4, f) == 4 && get32(m) == SIG_LOCAL;
   fclose(f);
@@ -223,10 +223,7 @@ mn_status mn_zip_open(const char *path, mn_zip_reader **out)
     return mn_error_set(MN_ERR_NOMEM, "%s: out of memory", path);
   }
   unsigned char *tail = NULL, *cd = NULL;
-  if (!(r->f = fopen(path, "rb"))) {
-    s = mn_error_set(MN_ERR_IO, "%s: cannot open", path);
-    goto fail;
-  }
+  MN_TRY_GOTO(s, mn_in_open(path, &r->f, NULL), fail);
   if (fseeko(r->f, 0, SEEK_END) != 0) {
     s = mn_error_set(MN_ERR_IO, "%s: cannot seek", path);
     goto fail;

@@ -568,6 +568,23 @@ static void test_corrupt_gzip(void) {
   put(f.dir, "crc.gz", b, len, p, sizeof p, 0);
   EXPECT_FAIL(p, f.lab, 0, 10, MN_ERR_FORMAT, p, "gzip CRC damaged");
   b[len - 8] ^= 0xff;
+  /* The tail (ISIZE; CRC32 and ISIZE) cut off, a wrong CRC32, bytes after
+   * the stream: refused even when only the first sample is read. */
+  put(f.dir, "noisize.gz", b, len - 4, p, sizeof p, 0);
+  EXPECT_FAIL(p, f.lab, 1, 10, MN_ERR_FORMAT, "truncated", "gzip without ISIZE, nmax 1");
+  put(f.dir, "notail.gz", b, len - 8, p, sizeof p, 0);
+  EXPECT_FAIL(p, f.lab, 1, 10, MN_ERR_FORMAT, "truncated", "gzip without CRC32, nmax 1");
+  b[len - 8] ^= 0x01;
+  put(f.dir, "crc1.gz", b, len, p, sizeof p, 0);
+  EXPECT_FAIL(p, f.lab, 1, 10, MN_ERR_FORMAT, "CRC mismatch", "gzip CRC bit flipped, nmax 1");
+  b[len - 8] ^= 0x01;
+  unsigned char *t = malloc(len + 3);
+  CU_ASSERT_FATAL(t != NULL);
+  memcpy(t, b, len);
+  memcpy(t + len, "xyz", 3);
+  put(f.dir, "trail.gz", t, len + 3, p, sizeof p, 0);
+  EXPECT_FAIL(p, f.lab, 1, 10, MN_ERR_FORMAT, "trailing bytes", "gzip + 3 bytes, nmax 1");
+  free(t);
   /* Garbage in the deflate body. */
   for (size_t i = 10; i < len - 8; ++i) b[i] = (unsigned char)(0xA5 ^ i);
   put(f.dir, "body.gz", b, len, p, sizeof p, 0);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "minnorm/dataset.h"
@@ -551,6 +552,59 @@ static void test_images_scale(void)
   unlink(tlab);
 }
 
+/* Issue 13: the budget is checked from the header before allocating; a
+ * training file of 0 rows, a FIFO and a malformed spec are refused. */
+static void test_refusals(void)
+{
+  char x[1100], y[1100], tx[1100], ty[1100], fifo[1100], spec[4600];
+  const size_t sh[2] = {3, 2}, sh0[2] = {0, 2};
+  const double v[6] = {1, 2, 3, 4, 5, 6}, lab[3] = {0, 1, 1};
+  tpath(x, sizeof x, "bx.npy");
+  tpath(y, sizeof y, "by.npy");
+  tpath(tx, sizeof tx, "btx.npy");
+  tpath(ty, sizeof ty, "bty.npy");
+  npy_write(x, "<f8", 0, 2, sh, v, 1, 0);
+  npy_write1(y, "<i4", 3, lab);
+  npy_write(tx, "<f8", 0, 2, sh, v, 1, 0);
+  npy_write1(ty, "<i4", 3, lab);
+  mn_load_opts o = mn_load_opts_default();
+  snprintf(spec, sizeof spec, "npy:%s,%s,%s,%s", x, y, tx, ty);
+  const size_t one = 3 * (2 * sizeof(double) + sizeof(int32_t)); /* one set's bytes */
+  o.max_bytes = one - 1;
+  expect_fail(spec, &o, x, "3 x 2 samples");
+  o.max_bytes = 2 * one - 1;
+  expect_fail(spec, &o, tx, "but only");
+  mn_dataset *a = NULL, *b = NULL;
+  o.max_bytes = 2 * one;
+  TU_CHECK(load(spec, &o, &a, &b) == MN_OK, "budget 2 x %zu: %s", one, mn_error_message());
+  mn_dataset_destroy(&a);
+  mn_dataset_destroy(&b);
+  o = mn_load_opts_default();
+  npy_write(x, "<f8", 0, 2, sh0, v, 1, 0);
+  npy_write1(y, "<i4", 0, lab);
+  const double cv[2] = {0, 1};
+  o.class_values = cv;
+  o.nclass = 2;
+  snprintf(spec, sizeof spec, "npy:%s,%s", x, y);
+  expect_fail(spec, &o, x, "no samples");
+  tpath(fifo, sizeof fifo, "fifo.npy");
+  CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+  snprintf(spec, sizeof spec, "npy:%s,%s", fifo, y);
+  expect_fail(spec, &o, fifo, "not a regular file (a FIFO)");
+  snprintf(spec, sizeof spec, "libsvm:%s", fifo);
+  expect_fail(spec, &o, fifo, "not a regular file (a FIFO)");
+  unlink(fifo);
+  static const char *bad[] = {"x", "foo:a", "mnist:", "npy:a,b,c", "npy:a,,b,c", "npy:,a",
+                              "npy:a,b,c,d,e", "libsvm:a,b,c", "libsvm:a,", NULL};
+  for (int i = 0; bad[i]; i++)
+    TU_CHECK(mn_dataset_spec_check(bad[i]) == MN_ERR_ARG, "spec '%s' accepted", bad[i]);
+  static const char *good[] = {"mnist:d", "cifar10:d", "npy:a", "npy:a,b", "npy:a,b,c,d",
+                               "libsvm:a", "libsvm:a,b", NULL};
+  for (int i = 0; good[i]; i++)
+    TU_CHECK(mn_dataset_spec_check(good[i]) == MN_OK, "spec '%s': %s", good[i],
+             mn_error_message());
+}
+
 static void test_classes_present(void)
 {
   mn_dataset *ds = NULL;
@@ -584,6 +638,7 @@ int main(void)
                                 {NULL, NULL}};
   static const tu_test other[] = {{"mnist scaling", test_images_scale},
                                   {"classes present beyond 256", test_classes_present},
+                                  {"budget, empty, FIFO, spec syntax", test_refusals},
                                   {NULL, NULL}};
   static const tu_suite suites[] = {{"npy", npy}, {"libsvm", svm}, {"other", other}, {NULL, NULL}};
   int rc = tu_run(suites);

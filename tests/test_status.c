@@ -135,6 +135,19 @@ static mn_status pong(int d)
   return MN_OK;
 }
 
+/* A message naming a 3,000-character path is kept whole (issue 13). */
+static void test_long_message(void)
+{
+  char path[3001];
+  for (size_t i = 0; i < sizeof path - 1; i++) path[i] = i % 100 == 0 ? '/' : 'a' + i % 26;
+  path[sizeof path - 1] = '\0';
+  mn_error_set(MN_ERR_IO, "%s: cannot open: %s", path, "No such file or directory");
+  const char *m = mn_error_message();
+  CU_ASSERT_EQUAL(strlen(m), strlen(path) + strlen(": cannot open: No such file or directory"));
+  CU_ASSERT(strncmp(m, path, strlen(path)) == 0);
+  mn_error_clear();
+}
+
 static void test_overflow(void)
 {
   static const int depths[] = {1, 2, MN_ERROR_FRAMES_MAX - 2, MN_ERROR_FRAMES_MAX - 1,
@@ -352,6 +365,7 @@ int main(void)
       {"three levels: frames in order, lines exact", test_three_deep},
       {"clear, restart, no origin, paths", test_clear_and_restart},
       {"frame overflow is counted", test_overflow},
+      {"a 3,000-character path in a message", test_long_message},
       {"per-thread message and traceback", test_threads},
       {NULL, NULL}};
   static const tu_test lapack_tests[] = {

@@ -422,6 +422,10 @@ static void test_transform_errors(void) {
   t.inputs = MN_INPUTS_SHUFFLED;
   double ch;
   CU_ASSERT_EQUAL(mn_transform_apply(&t, tr, te, &ch), MN_ERR_ARG);
+  char want[128];
+  snprintf(want, sizeof want, "the test set has %d features per sample but the training set "
+                              "has %d", D + 1, D);
+  TU_CHECK(strstr(mn_error_message(), want) != NULL, "message '%s'", mn_error_message());
   t = mn_transform_default();
   t.labels = MN_LABELS_CORRUPT;
   t.p = 1.5;

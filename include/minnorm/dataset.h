@@ -31,7 +31,7 @@ typedef struct {
   int nclass;        /* number of classes (10 for MNIST)                */
   size_t h, w, channels; /* image shape; d == h*w*channels              */
   char md5[2][33];   /* md5 of the image and label files ("" if none)   */
-  char path[2][1024];/* the files it came from                          */
+  char path[2][4200];/* the files it came from (PATH_MAX and more)     */
   /* Users' own data (npy, libsvm); zero for mnist and cifar10.            */
   char kind[16];     /* "mnist", "cifar10", "npy", "libsvm" ("" if made) */
   double *class_values; /* nclass original label values, ascending (owned);
@@ -110,7 +110,17 @@ typedef struct {
   size_t d;              /* non-zero: the feature count the data must have  */
   int allow_unlabeled;   /* 1: a spec without label files is accepted (the
                            set is marked unlabeled, y all 0)                */
+  size_t max_bytes;      /* non-zero: the bytes the training and test sets
+                           may take together (as n × d doubles + labels);
+                           checked from the file headers before anything is
+                           allocated (MN_ERR_TOO_BIG naming the file)       */
 } mn_load_opts;
+
+/* Checks the syntax of a --data spec without touching the files: a known
+ * KIND, a non-empty DIR (mnist, cifar10), 1, 2 or 4 non-empty
+ * comma-separated files for npy, 1 or 2 for libsvm.  MN_ERR_ARG with a
+ * one-line message quoting the spec. */
+mn_status mn_dataset_spec_check(const char *spec);
 
 /* n = n_test = 0 (all), scale default, no reuse, d = 0, labels required. */
 mn_load_opts mn_load_opts_default(void);
@@ -121,6 +131,7 @@ mn_load_opts mn_load_opts_default(void);
  *                            only with allow_unlabeled; see dataset_npy.c);
  *   libsvm:TRAIN[,TEST]      LIBSVM / svmlight text (see dataset_libsvm.c).
  * Without test files *test is an empty set (n = 0, same d and classes).
+ * A training set of 0 rows is refused (MN_ERR_FORMAT naming the file).
  * Labels map to classes 0..c-1 by the sorted distinct values of the whole
  * training label file (npy integer labels, libsvm), recorded in
  * class_values; c >= 2 is required.  Scaling (o->scale): 255 = x / 255,

@@ -13,6 +13,13 @@
 #include <stdio.h>
 #include "minnorm/status.h"
 
+/* Opens path for reading ("rb") if it is a regular file, without blocking
+ * on a FIFO: *f returns the open stream (caller fcloses), *size (if not
+ * NULL) its size in bytes.  Fails with MN_ERR_IO and a one-line message
+ * naming path: cannot open (with strerror), or "not a regular file (a
+ * FIFO)" / a directory / a device / a socket. */
+mn_status mn_in_open(const char *path, FILE **f, size_t *size);
+
 /* An output file in progress.  mn_out_open returns new — mn_out_commit or
  * mn_out_abort destroys it (exactly one of them must be called). */
 typedef struct mn_out mn_out;

@@ -74,6 +74,10 @@ typedef struct {
                            gamma and --seed)                                 */
   int single_run;       /* 1: one run, which hands the data over instead of
                            copying it (default 0: runs may repeat)           */
+  size_t max_memory;    /* non-zero: the raw training and test sets must fit
+                           in these bytes, checked from the file headers
+                           before loading (mn_load_opts.max_bytes; the CLI
+                           passes mn_mem_physical(); default 0)            */
 } mn_pipeline_opts;
 
 typedef struct mn_pipeline mn_pipeline;

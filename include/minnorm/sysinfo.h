@@ -9,10 +9,37 @@
 double mn_time_now(void);
 
 /* Bytes of memory available to this process: MemAvailable from
- * /proc/meminfo, further limited by the cgroup limit when one is set, and by
- * the environment variable MINNORM_MEMORY_LIMIT (bytes, with an optional
- * K/M/G suffix) when set.  0 if nothing could be read. */
+ * /proc/meminfo, further limited by the cgroup limit when one is set, by
+ * the room left under ulimit -v / -d (RLIMIT_AS minus the process's virtual
+ * size, RLIMIT_DATA minus its data segment), and by the environment
+ * variable MINNORM_MEMORY_LIMIT (bytes, with an optional K/M/G suffix) when
+ * set.  0 if nothing could be read. */
 size_t mn_mem_available(void);
+
+/* mn_mem_available without MINNORM_MEMORY_LIMIT: what the machine and the
+ * process limits can give (MemAvailable, cgroup, ulimit -v / -d).  The
+ * loaders' check against it refuses data that cannot be held at all; the
+ * fit's budget (--max-memory, MINNORM_MEMORY_LIMIT) is the plan's. */
+size_t mn_mem_physical(void);
+
+/* MN_OK if MINNORM_MEMORY_LIMIT is unset, empty or a positive size; else
+ * MN_ERR_ARG "MINNORM_MEMORY_LIMIT 'abc' (environment): expected ..." (front
+ * ends refuse to start rather than ignore it). */
+mn_status mn_mem_env_check(void);
+
+/* The smallest ulimit -v / -d minnorm starts under: 256 MiB + 136 MiB per
+ * BLAS thread after the first.  Each OpenBLAS 0.3.21 worker thread mmaps a
+ * 128 MiB buffer (and an 8 MiB stack) as it starts, and spins forever
+ * retrying when the mmap fails (exit then hangs joining it).  Measured
+ * (ulimit -v, fit --n 0 on 100 tiny images): 1 thread needs 195-205 MB,
+ * 2 threads 328-348 MB; the 256 MiB base leaves ~60 MB for a small fit. */
+size_t mn_mem_min_limit(void);
+
+/* MN_ERR_TOO_BIG with a one-line message naming the limit when RLIMIT_AS or
+ * RLIMIT_DATA is below mn_mem_min_limit(); MN_OK otherwise.  The BLAS
+ * worker threads may already be spinning then: a front end that refuses
+ * leaves with _exit, not exit. */
+mn_status mn_mem_rlimit_check(void);
 
 /* This process's memory budget: the smaller of `requested` (0 = none) and
  * mn_mem_available() divided among `share` processes on the node (ranks of

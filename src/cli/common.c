@@ -133,7 +133,9 @@ int cli_common_check(cli_common *c)
   /* The plan takes this process's budget as given: --max-memory per
    * process (rank), and the node's free memory divided among the ranks
    * that share it. */
+  if (mn_mem_env_check()) return -1;
   c->fit.max_memory = mn_mem_budget(c->fit.max_memory, mn_dist_ranks_per_node());
+  c->pipe.max_memory = mn_mem_physical();
   /* Under mpirun with several ranks (or --solver scalapack*), the fit runs
    * on the distributed backend (collective: every rank gets here). */
   if (mn_dist_fit_backend(&c->dist, c->fit.solver.kind, &c->fit.backend)) return -1;
@@ -142,6 +144,7 @@ int cli_common_check(cli_common *c)
                              "of one node; run it without mpirun, or with -np 1");
     return -1;
   }
+  if (c->pipe.data && mn_dataset_spec_check(c->pipe.data)) return -1;
   /* --data first: without it nothing else matters. */
   const char *bad = c->pipe.data ? mn_fit_opts_check(&c->fit) : NULL;
   if (!bad) bad = mn_pipeline_opts_check(&c->pipe);

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "minnorm/report.h"
+#include "minnorm/sysinfo.h"
 #include "commands.h"
 #include "dist.h"
 
@@ -69,6 +71,13 @@ static int dispatch(int argc, char **argv)
   if (!strcmp(argv[1], "--version")) {
     printf("minnorm %s\n", mn_version_string());
     return 0;
+  }
+  /* Under a ulimit -v too small for OpenBLAS the first BLAS call spins
+   * instead of failing: refuse before any work. */
+  if (mn_mem_rlimit_check()) {
+    fprintf(stderr, "minnorm: %s\n", mn_error_message());
+    fflush(NULL);
+    _exit(1); /* exit() would join OpenBLAS's threads, which spin in their mmap */
   }
   if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sweep")) return cli_sweep_main(argc - 1, argv + 1);

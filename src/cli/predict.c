@@ -90,6 +90,7 @@ static int parse(int argc, char **argv, predict_args *a, int *help)
   if (!a->data) return mn_error_set(MN_ERR_ARG, "--data KIND:... is required"), 2;
   if (a->split && strcmp(a->split, "test") && strcmp(a->split, "train"))
     return mn_error_set(MN_ERR_ARG, "--split '%s': expected test or train", a->split), 2;
+  if (mn_dataset_spec_check(a->data) || mn_mem_env_check()) return 2;
   return 0;
 }
 
@@ -121,6 +122,7 @@ static mn_status load_data(const predict_args *a, const mn_model_file *mf, mn_da
   const int want_train = a->split && !strcmp(a->split, "train");
   o.n = want_train ? a->n : 1;
   o.n_test = want_train ? 1 : a->n;
+  o.max_bytes = mn_mem_physical();
   mn_dataset *tr = NULL, *te = NULL;
   MN_TRY(mn_dataset_load_pair(a->data, &o, &tr, &te));
   *test_split = !want_train;

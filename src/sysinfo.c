@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <cblas.h>
 #include <time.h>
 #include <unistd.h>
 #include "minnorm/sysinfo.h"
@@ -190,6 +191,24 @@ mn_status mn_mem_rlimit_check(void)
     }
   }
   return MN_OK;
+}
+
+/* Under an address-space limit: a threaded dgemm now, so that OpenBLAS maps
+ * the buffers of every thread before the fit's large allocations (which
+ * then fail cleanly when the limit is reached) rather than after them
+ * (where OpenBLAS's own failing mmap spins instead of returning). */
+void mn_blas_warm_up(void)
+{
+  struct rlimit rl;
+  if ((getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) &&
+      (getrlimit(RLIMIT_DATA, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY))
+    return;
+  enum { W = 384 }; /* above OpenBLAS's threading threshold; ~0.1 GFlop */
+  double *a = calloc((size_t)3 * W * W, sizeof *a);
+  if (!a) return;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, W, W, W, 1.0, a, W, a + W * W, W,
+              0.0, a + 2 * W * W, W);
+  free(a);
 }
 
 size_t mn_mem_budget(size_t requested, unsigned share)

@@ -9,7 +9,8 @@
 #    one line on stderr naming the failing rank, no output file left:
 #    a data file missing on one rank only, different data on one rank,
 #    a K that is not positive definite (duplicate images), a --max-memory
-#    too small, ScaLAPACK's 32-bit local index limit, a rank killed by
+#    too small, a ulimit -v on one rank too small for its share of K,
+#    ScaLAPACK's 32-bit local index limit, a rank killed by
 #    SIGKILL (mpirun ends the job; it must not hang).
 #  * Own data: a standardized .npy problem with labels -3/7/12 on 2 ranks
 #    gives one node's predictions; its model file predicts them.
@@ -156,6 +157,24 @@ EOF
   then pass "own .npy data on 2 ranks: one node's predictions; its model predicts them"
   else fail "own .npy data on 2 ranks"; fi
 fi
+
+# A rank whose address space (ulimit -v on rank 1 only) cannot hold its
+# share of K: the plan counts the limit, so every rank stops up front with
+# one line naming the numbers (before, the allocation failed late, or
+# OpenBLAS spun in its own failing mmap).
+cat > "$tmp/limit1.sh" <<'EOF'
+#!/usr/bin/env bash
+# limit1.sh KB MINNORM ARGS...: rank 1 runs under ulimit -v KB.
+lim="$1"; shift
+[[ "${OMPI_COMM_WORLD_RANK:-0}" == 1 ]] && ulimit -v "$lim"
+exec "$@"
+EOF
+chmod +x "$tmp/limit1.sh"
+mkdir -p "$tmp/big12"
+"$gen" "$tmp/big12" 12000 10 >/dev/null || fail "gen_idx big12"
+expect_failure "rank 1 under ulimit -v 1000000 (its K does not fit)" "needs .* per rank but only .* per rank" -- \
+  "$run" 60 2 "$tmp/limit1.sh" 1000000 "$bin" fit --data "mnist:$tmp/big12" --n 12000 \
+  --solver scalapack --max-memory 8G --quiet --out "$tmp/out/r.json"
 
 # A rank killed by a signal mid-run: mpirun ends the job (no hang).
 cat > "$tmp/killer.sh" <<'EOF'

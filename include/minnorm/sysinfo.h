@@ -40,6 +40,10 @@ size_t mn_mem_min_limit(void);
  * worker threads may already be spinning then: a front end that refuses
  * leaves with _exit, not exit. */
 mn_status mn_mem_rlimit_check(void);
+/* When an address-space or data limit is set: one threaded dgemm, so that
+ * OpenBLAS maps its per-thread buffers at start, before the large
+ * allocations (nothing when there is no limit). */
+void mn_blas_warm_up(void);
 
 /* This process's memory budget: the smaller of `requested` (0 = none) and
  * mn_mem_available() divided among `share` processes on the node (ranks of

@@ -79,6 +79,7 @@ static int dispatch(int argc, char **argv)
     fflush(NULL);
     _exit(1); /* exit() would join OpenBLAS's threads, which spin in their mmap */
   }
+  mn_blas_warm_up();
   if (!strcmp(argv[1], "fit")) return cli_fit_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sweep")) return cli_sweep_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "sgd")) return cli_sgd_main(argc - 1, argv + 1);

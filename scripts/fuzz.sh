@@ -48,7 +48,7 @@ for h in "${harnesses[@]}"; do
   else limit=(-max_total_time="$secs"); fi
   log="$B/$h.log"
   rc=0
-  nice -n 19 "$bin" "${limit[@]}" -max_len="$maxlen" -timeout=10 -rss_limit_mb=3072 -malloc_limit_mb=4096 \
+  nice -n 19 "$bin" "${limit[@]}" -max_len="$maxlen" -timeout=25 -rss_limit_mb=3072 -malloc_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$B/crashes/$h-" "$work" "$seed" >"$log" 2>&1 || rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"

@@ -223,6 +223,15 @@ static mn_status idx_open(idx_file *f, const char *path, int ndims)
                      path, f->size < f->want ? "truncated" : "trailing bytes", f->want, f->size);
     goto fail;
   }
+  /* Deflate expands at most 1032:1 (258-byte matches in 2-bit codes), and
+   * so does any sequence of gzip members: a header promising more than
+   * that of the compressed file is a lie, refused before the allocation. */
+  if (f->gz && f->want / 1032 > f->size) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: truncated: the header promises %zu bytes, more than "
+                     "the %zu compressed bytes can hold (deflate's limit is 1032:1)", path,
+                     f->want, f->size);
+    goto fail;
+  }
   return MN_OK;
 fail:
   idx_close(f);

@@ -7,7 +7,8 @@
 # Checks:
 #   gzip      an IDX .gz whose tail (ISIZE, CRC32) is cut, whose CRC32 is
 #             wrong, or with bytes after the stream: exit 1, "truncated" /
-#             "CRC" / "trailing"; two concatenated gzip members load.
+#             "CRC" / "trailing"; two concatenated gzip members load; a
+#             header promising more than deflate's 1032:1 of the file.
 #   empty     a training file with 0 samples (IDX, CIFAR-10): exit 1 naming
 #             the file; an empty test set is reported as absent ("no test
 #             set", JSON null), never as 0 %.
@@ -88,6 +89,14 @@ gzip -dc "$gz/$img" >"$work/multi/raw"
   >"$work/multi/$img"
 rm "$work/multi/raw"
 expect 0 '' "two concatenated gzip members load" -- "${F[@]}" --data "mnist:$work/multi"
+variant ratio
+# A header that promises 2,000,000 images of 28 x 28 (1.5 GB) in a .gz of a
+# few hundred bytes: more than deflate's 1032:1 can hold, refused before the
+# allocation.
+{ printf '\x00\x00\x08\x03\x00\x1e\x84\x80\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 4000 /dev/zero; } |
+  gzip -c >"$work/ratio/$img"
+expect 1 "ratio/$img: .*1032:1" ".gz header promising more than deflate can hold" -- "${F[@]}" \
+  --data "mnist:$work/ratio"
 
 # ---- empty sets --------------------------------------------------------------
 idx_header() { # idx_header FILE COUNT [ROWS COLS]: an IDX header, no data
@@ -164,8 +173,16 @@ gzip -c "$big/hdr" >"$big/train-images-idx3-ubyte.gz"
 rm "$big/hdr" "$big/train-images-idx3-ubyte"
 idx_header "$big/train-labels-idx1-ubyte" 100
 head -c 100 /dev/zero >>"$big/train-labels-idx1-ubyte"
-expect 1 "train-images-idx3-ubyte.gz: .*100 x 60025000000.*needs" \
+# (A .gz this small cannot hold what its header promises: deflate's 1032:1
+# limit refuses it first, naming the file and the bytes.)
+expect 1 "train-images-idx3-ubyte.gz: .*promises 6002500000016 bytes.*1032:1" \
   "an IDX header of 100 x 245000 x 245000 is refused with the file and sizes" -- \
+  "${F[@]}" --data "mnist:$big"
+# A plain file of that header: its size on disk is checked against it.
+idx_header "$big/train-images-idx3-ubyte" 100 245000 245000
+rm "$big/train-images-idx3-ubyte.gz"
+expect 1 "train-images-idx3-ubyte: .*header promises 6002500000016 bytes" \
+  "a plain IDX header of 100 x 245000 x 245000 is refused with the file and sizes" -- \
   "${F[@]}" --data "mnist:$big"
 if [ "$asan" -eq 1 ]; then
   echo "skip: ulimit -v checks (an AddressSanitizer build)"

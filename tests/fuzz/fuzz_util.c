@@ -74,3 +74,24 @@ int fz_split(const uint8_t *data, size_t size, int k, const uint8_t **part, size
   plen[k - 1] = left;
   return 1;
 }
+
+static void check_labels(const mn_dataset *ds)
+{
+  for (size_t i = 0; i < ds->n; ++i)
+    if (ds->y[i] < 0 || ds->y[i] >= ds->nclass) abort();
+}
+
+void fz_load_pair(const char *spec, const mn_load_opts *o)
+{
+  mn_dataset *tr = NULL, *te = NULL;
+  mn_status s = mn_dataset_load_pair(spec, o, &tr, &te);
+  if (s == MN_OK) {
+    if (tr->d != te->d || tr->nclass != te->nclass) abort();
+    check_labels(tr);
+    check_labels(te);
+  } else if (tr || te || !mn_error_message()[0]) {
+    abort();
+  }
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}

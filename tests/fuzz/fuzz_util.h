@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "minnorm/dataset.h"
 
 /* The harness's scratch directory (/dev/shm/minnorm-fuzz-XXXXXX, made on
  * first use, removed at exit); aborts if it cannot be made. */
@@ -18,5 +19,10 @@ void fz_write(char *buf, size_t blen, const char *name, const uint8_t *data, siz
  * cut (little-endian, modulo what is left); the last part is the rest.
  * Returns 0 if the input is too short for the cut prefix. */
 int fz_split(const uint8_t *data, size_t size, int k, const uint8_t **part, size_t *plen);
+/* Loads spec with mn_dataset_load_pair and checks what comes back: on
+ * success train and test agree on d and classes and every label of both is
+ * below nclass; on failure both are NULL and a message is set.  Aborts (a
+ * finding) otherwise; frees what it loaded. */
+void fz_load_pair(const char *spec, const mn_load_opts *o);
 
 #endif

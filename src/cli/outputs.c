@@ -113,6 +113,9 @@ static const char *const handled_name[3] = {"SIGINT", "SIGTERM", "SIGHUP"};
 static char sig_msg[3][2][160];
 static size_t sig_len[3][2];
 static volatile sig_atomic_t renaming = 0;
+/* Set by cli_outputs_abort: the run has failed and says so itself; a signal
+ * after that (mpirun ending the job) only cleans up, without a line. */
+static volatile sig_atomic_t failed = 0;
 /* Under mpirun, a rank's death makes mpirun SIGKILL the others at once; the
  * ranks other than 0 (which own no files) wait this long before ending, so
  * that rank 0 has removed its temporaries first.  (mpirun itself sends
@@ -128,7 +131,7 @@ static void on_signal(int sig)
     struct timespec ts = {0, die_delay_ns};
     nanosleep(&ts, NULL);
   }
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 3 && !failed; k++)
     if (handled[k] == sig && sig_len[k][after]) {
       ssize_t w = write(STDERR_FILENO, sig_msg[k][after], sig_len[k][after]);
       (void)w;
@@ -203,4 +206,8 @@ mn_status cli_outputs_finish(void)
   return s;
 }
 
-void cli_outputs_abort(void) { mn_out_abort_all(); }
+void cli_outputs_abort(void)
+{
+  failed = 1;
+  mn_out_abort_all();
+}

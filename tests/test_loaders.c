@@ -4,101 +4,11 @@
  * The .npy files are written by this file's own writer (header dict, every
  * format version, every dtype and both orders), independent of src/npy.c,
  * and the loaded values are compared exactly with the generating arrays.
- * Every malformed input must fail with a message naming the file.
+ * Every malformed input must fail with a message naming the file.  (The
+ * mnist/cifar10 scaling, budget, empty-set, FIFO and spec-syntax checks are
+ * in test_loaders_misc.c.)
  */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "minnorm/dataset.h"
-#include "minnorm/status.h"
-#include "testutil.h"
-
-static char g_dir[1024];
-
-static void tpath(char *buf, size_t len, const char *name) { tu_path(buf, len, g_dir, name); }
-
-static void write_text(const char *path, const char *s)
-{
-  CU_ASSERT_FATAL(tu_write_file(path, s, strlen(s)) == 0);
-}
-
-/* ---- a tiny .npy writer ------------------------------------------------------ */
-/* Writes shape (ndim dims) of dtype descr; v holds the values in C order of
- * the logical array; fortran: the file stores them in Fortran order.
- * version 1, 2 or 3.  cut: bytes dropped from the end (truncation). */
-static void npy_write(const char *path, const char *descr, int fortran, int ndim,
-                      const size_t *shape, const double *v, int version, size_t cut)
-{
-  char dict[512], sh[128] = "";
-  size_t count = 1;
-  for (int i = 0; i < ndim; i++) {
-    char t[32];
-    snprintf(t, sizeof t, "%zu,%s", shape[i], (ndim == 1 || i < ndim - 1) ? " " : "");
-    strcat(sh, t);
-    count *= shape[i];
-  }
-  int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }",
-                    descr, fortran ? "True" : "False", sh);
-  size_t pre = version == 1 ? 10 : 12, hl = (size_t)dl + 1;
-  while ((pre + hl) % 64) hl++;
-  size_t isz = (size_t)atoi(descr + 2), total = pre + hl + count * isz;
-  unsigned char *b = calloc(total + 1, 1);
-  memcpy(b, "\x93NUMPY", 6);
-  b[6] = (unsigned char)version;
-  b[7] = 0;
-  for (size_t k = 0; k < pre - 8; k++) b[8 + k] = (unsigned char)(hl >> (8 * k));
-  memcpy(b + pre, dict, (size_t)dl);
-  memset(b + pre + dl, ' ', hl - (size_t)dl - 1);
-  b[pre + hl - 1] = '\n';
-  unsigned char *d = b + pre + hl;
-  for (size_t f = 0; f < count; f++) {
-    /* the logical C-order index of file position f */
-    size_t src = f;
-    if (fortran) {
-      size_t rem = f, idx[8], stride = 1;
-      for (int i = 0; i < ndim; i++) {
-        idx[i] = rem % shape[i];
-        rem /= shape[i];
-      }
-      src = 0;
-      for (int i = ndim - 1; i >= 0; i--) {
-        src += idx[i] * stride;
-        stride *= shape[i];
-      }
-    }
-    double x = v[src];
-    unsigned char *p = d + f * isz;
-    char k = descr[1];
-    if (k == 'f' && isz == 4) { float t = (float)x; memcpy(p, &t, 4); }
-    else if (k == 'f') memcpy(p, &x, 8);
-    else if (k == 'b') *p = x != 0;
-    else if (k == 'i') { int64_t t = (int64_t)x; memcpy(p, &t, isz); } /* little-endian */
-    else { uint64_t t = (uint64_t)x; memcpy(p, &t, isz); }
-  }
-  CU_ASSERT_FATAL(tu_write_file(path, b, total - cut) == 0);
-  free(b);
-}
-
-static void npy_write1(const char *path, const char *descr, size_t n, const double *v)
-{
-  npy_write(path, descr, 0, 1, &n, v, 1, 0);
-}
-
-static mn_status load(const char *spec, const mn_load_opts *o, mn_dataset **a, mn_dataset **b)
-{
-  mn_error_clear();
-  mn_status s = mn_dataset_load_pair(spec, o, a, b);
-  if (s == MN_OK) {
-    CU_ASSERT(*a && *b);
-  } else {
-    CU_ASSERT(!*a && !*b);
-  }
-  return s;
-}
+#include "loaders_util.h"
 
 /* ---- X: dtype x order x shape --------------------------------------------------- */
 static double pix(size_t i, size_t j) { return (double)((i * 37 + j * 11 + 5) % 256); }
@@ -360,22 +270,6 @@ static void test_libsvm(void)
   mn_dataset_destroy(&e);
 }
 
-/* ---- every bad input fails, naming the file ---------------------------------------- */
-static void expect_fail(const char *spec, const mn_load_opts *o, const char *file,
-                        const char *needle)
-{
-  mn_dataset *a = NULL, *b = NULL;
-  mn_status s = load(spec, o, &a, &b);
-  TU_CHECK(s != MN_OK, "%s should fail (%s)", spec, needle);
-  if (s == MN_OK) {
-    mn_dataset_destroy(&a);
-    mn_dataset_destroy(&b);
-    return;
-  }
-  if (file) TU_CHECK_ERRMSG(file);
-  TU_CHECK_ERRMSG(needle);
-}
-
 static void test_npy_errors(void)
 {
   char xp[1100], yp[1100], tx[1100], ty[1100], spec[4600];
@@ -508,122 +402,6 @@ static void test_libsvm_errors(void)
   expect_fail("libsvm:a,b,c", &o, NULL, "expected libsvm:TRAIN[,TEST]");
 }
 
-/* ---- mnist / cifar10 scaling through the pair loader ------------------------------- */
-static void test_images_scale(void)
-{
-  char img[1100], lab[1100], timg[1100], tlab[1100], spec[1200];
-  tu_path(img, sizeof img, g_dir, "train-images-idx3-ubyte");
-  tu_path(lab, sizeof lab, g_dir, "train-labels-idx1-ubyte");
-  tu_path(timg, sizeof timg, g_dir, "t10k-images-idx3-ubyte");
-  tu_path(tlab, sizeof tlab, g_dir, "t10k-labels-idx1-ubyte");
-  uint8_t px[5 * 4], lb[5] = {0, 1, 2, 1, 0};
-  for (int i = 0; i < 20; i++) px[i] = (uint8_t)(i * 13);
-  CU_ASSERT_FATAL(tu_idx_write_pair(img, lab, 5, 2, 2, px, lb, 0) == 0);
-  CU_ASSERT_FATAL(tu_idx_write_pair(timg, tlab, 5, 2, 2, px, lb, 0) == 0);
-  snprintf(spec, sizeof spec, "mnist:%s", g_dir);
-  mn_scale_kind ks[3] = {MN_SCALE_DEFAULT, MN_SCALE_NONE, MN_SCALE_255};
-  for (int t = 0; t < 3; t++) {
-    mn_load_opts o = mn_load_opts_default();
-    o.scale = ks[t];
-    mn_dataset *a = NULL, *b = NULL;
-    CU_ASSERT_FATAL(load(spec, &o, &a, &b) == MN_OK);
-    size_t bad = 0;
-    for (int i = 0; i < 20; i++)
-      bad += a->x[i] != (ks[t] == MN_SCALE_NONE ? px[i] : px[i] / 255.0);
-    TU_CHECK(bad == 0 && !strcmp(a->kind, "mnist") && b->n == 5, "mnist scale %d", t);
-    mn_dataset_destroy(&a);
-    mn_dataset_destroy(&b);
-  }
-  mn_load_opts o = mn_load_opts_default();
-  o.scale = MN_SCALE_STANDARDIZE;
-  mn_dataset *a = NULL, *b = NULL;
-  CU_ASSERT_FATAL(load(spec, &o, &a, &b) == MN_OK);
-  double m = 0, v = 0;
-  for (int i = 0; i < 5; i++) m += px[i * 4];
-  m /= 5;
-  for (int i = 0; i < 5; i++) v += (px[i * 4] - m) * (px[i * 4] - m);
-  TU_CHECK(fabs(a->scale_mean[0] - m) < 1e-12 && fabs(a->scale_sd[0] - sqrt(v / 5)) < 1e-12,
-           "mnist standardize on the bytes");
-  mn_dataset_destroy(&a);
-  mn_dataset_destroy(&b);
-  unlink(img);
-  unlink(lab);
-  unlink(timg);
-  unlink(tlab);
-}
-
-/* Issue 13: the budget is checked from the header before allocating; a
- * training file of 0 rows, a FIFO and a malformed spec are refused. */
-static void test_refusals(void)
-{
-  char x[1100], y[1100], tx[1100], ty[1100], fifo[1100], spec[4600];
-  const size_t sh[2] = {3, 2}, sh0[2] = {0, 2};
-  const double v[6] = {1, 2, 3, 4, 5, 6}, lab[3] = {0, 1, 1};
-  tpath(x, sizeof x, "bx.npy");
-  tpath(y, sizeof y, "by.npy");
-  tpath(tx, sizeof tx, "btx.npy");
-  tpath(ty, sizeof ty, "bty.npy");
-  npy_write(x, "<f8", 0, 2, sh, v, 1, 0);
-  npy_write1(y, "<i4", 3, lab);
-  npy_write(tx, "<f8", 0, 2, sh, v, 1, 0);
-  npy_write1(ty, "<i4", 3, lab);
-  mn_load_opts o = mn_load_opts_default();
-  snprintf(spec, sizeof spec, "npy:%s,%s,%s,%s", x, y, tx, ty);
-  const size_t one = 3 * (2 * sizeof(double) + sizeof(int32_t)); /* one set's bytes */
-  o.max_bytes = one - 1;
-  expect_fail(spec, &o, x, "3 x 2 samples");
-  o.max_bytes = 2 * one - 1;
-  expect_fail(spec, &o, tx, "but only");
-  mn_dataset *a = NULL, *b = NULL;
-  o.max_bytes = 2 * one;
-  TU_CHECK(load(spec, &o, &a, &b) == MN_OK, "budget 2 x %zu: %s", one, mn_error_message());
-  mn_dataset_destroy(&a);
-  mn_dataset_destroy(&b);
-  o = mn_load_opts_default();
-  npy_write(x, "<f8", 0, 2, sh0, v, 1, 0);
-  npy_write1(y, "<i4", 0, lab);
-  const double cv[2] = {0, 1};
-  o.class_values = cv;
-  o.nclass = 2;
-  snprintf(spec, sizeof spec, "npy:%s,%s", x, y);
-  expect_fail(spec, &o, x, "no samples");
-  tpath(fifo, sizeof fifo, "fifo.npy");
-  CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
-  snprintf(spec, sizeof spec, "npy:%s,%s", fifo, y);
-  expect_fail(spec, &o, fifo, "not a regular file (a FIFO)");
-  snprintf(spec, sizeof spec, "libsvm:%s", fifo);
-  expect_fail(spec, &o, fifo, "not a regular file (a FIFO)");
-  unlink(fifo);
-  static const char *bad[] = {"x", "foo:a", "mnist:", "npy:a,b,c", "npy:a,,b,c", "npy:,a",
-                              "npy:a,b,c,d,e", "libsvm:a,b,c", "libsvm:a,", NULL};
-  for (int i = 0; bad[i]; i++)
-    TU_CHECK(mn_dataset_spec_check(bad[i]) == MN_ERR_ARG, "spec '%s' accepted", bad[i]);
-  static const char *good[] = {"mnist:d", "cifar10:d", "npy:a", "npy:a,b", "npy:a,b,c,d",
-                               "libsvm:a", "libsvm:a,b", NULL};
-  for (int i = 0; good[i]; i++)
-    TU_CHECK(mn_dataset_spec_check(good[i]) == MN_OK, "spec '%s': %s", good[i],
-             mn_error_message());
-}
-
-static void test_classes_present(void)
-{
-  mn_dataset *ds = NULL;
-  CU_ASSERT_FATAL(mn_dataset_create(4, 1, 1000, &ds) == MN_OK);
-  ds->y[0] = 999;
-  ds->y[1] = 300;
-  ds->y[2] = 999;
-  ds->y[3] = 0;
-  CU_ASSERT_EQUAL(mn_dataset_classes_present(ds), 3);
-  mn_dataset_destroy(&ds);
-}
-
-static void suite_setup(void)
-{
-  if (tu_mkdtemp(g_dir, sizeof g_dir) != 0) {
-    fprintf(stderr, "test_loaders: cannot make a temporary directory\n");
-    exit(1);
-  }
-}
 
 int main(void)
 {
@@ -636,11 +414,7 @@ int main(void)
   static const tu_test svm[] = {{"parse, bases, equals npy", test_libsvm},
                                 {"bad inputs", test_libsvm_errors},
                                 {NULL, NULL}};
-  static const tu_test other[] = {{"mnist scaling", test_images_scale},
-                                  {"classes present beyond 256", test_classes_present},
-                                  {"budget, empty, FIFO, spec syntax", test_refusals},
-                                  {NULL, NULL}};
-  static const tu_suite suites[] = {{"npy", npy}, {"libsvm", svm}, {"other", other}, {NULL, NULL}};
+  static const tu_suite suites[] = {{"npy", npy}, {"libsvm", svm}, {NULL, NULL}};
   int rc = tu_run(suites);
   tu_rmtree(g_dir);
   return rc;

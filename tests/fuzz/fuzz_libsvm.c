@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(spec, sizeof spec, "libsvm:%s", path[0]);
   }
   mn_load_opts o = mn_load_opts_default();
-  o.max_bytes = (size_t)1 << 26; /* 64 MiB: oversized data refused up front (each run stays fast) */
+  o.max_bytes = (size_t)1 << 24; /* 16 MiB: oversized data refused up front (each run stays fast) */
   o.scale = (mn_scale_kind)(flags >> 1 & 3);
   o.n = (size_t)(flags >> 3 & 3);
   fz_load_pair(spec, &o);

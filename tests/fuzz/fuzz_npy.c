@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   else if (k == 2) snprintf(spec, sizeof spec, "npy:%s,%s", path[0], path[1]);
   else snprintf(spec, sizeof spec, "npy:%s,%s,%s,%s", path[0], path[1], path[2], path[3]);
   mn_load_opts o = mn_load_opts_default();
-  o.max_bytes = (size_t)1 << 26; /* 64 MiB: oversized data refused up front (each run stays fast) */
+  o.max_bytes = (size_t)1 << 24; /* 16 MiB: oversized data refused up front (each run stays fast) */
   o.scale = (mn_scale_kind)(flags >> 2 & 3);
   o.n = (size_t)(flags >> 4 & 3);
   o.allow_unlabeled = k == 1;

@@ -8,46 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "minnorm/io.h"
 #include "minnorm/model.h"
 #include "minnorm/model_file.h"
 #include "minnorm/report.h"
 #include "minnorm/zip.h"
 
-/* ---- .npy members (float64, 2-D or 1-D) -------------------------------- */
-
-/* The .npy header of a float64 array into buf (>= 128 bytes); its length. */
-static size_t npy_header(char *buf, size_t rows, size_t cols, int vector, int fortran)
-{
-  char dict[160];
-  int len = vector ? snprintf(dict, sizeof dict,
-                              "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu,), }",
-                              rows)
-                   : snprintf(dict, sizeof dict,
-                              "{'descr': '<f8', 'fortran_order': %s, 'shape': (%zu, %zu), }",
-                              fortran ? "True" : "False", rows, cols);
-  size_t hlen = (size_t)len + 1, pad = (64 - (10 + hlen) % 64) % 64;
-  hlen += pad;
-  memcpy(buf, "\x93NUMPY\x01\x00", 8);
-  buf[8] = (char)(hlen & 0xff);
-  buf[9] = (char)(hlen >> 8);
-  memcpy(buf + 10, dict, (size_t)len);
-  memset(buf + 10 + len, ' ', pad);
-  buf[10 + hlen - 1] = '\n';
-  return 10 + hlen;
-}
+/* ---- .npy members (float64, 2-D or 1-D: io.h's header) -------------------- */
 
 static mn_status add_array(mn_zip_writer *w, const char *name, size_t rows, size_t cols,
                            int vector, int fortran, const double *a)
 {
-  char head[256];
-  size_t hl = npy_header(head, rows, cols, vector, fortran);
+  char head[MN_NPY_HEADER_F8_MAX];
+  size_t hl = mn_npy_header_f8(head, rows, vector ? 0 : cols, fortran);
   const void *parts[2] = {head, a};
   size_t lens[2] = {hl, rows * cols * sizeof(double)};
   return mn_zip_add(w, name, 2, parts, lens);
 }
 
 /* Reads member `name` as a float64 array of exactly rows x cols (cols 0: a
- * vector of rows), returned column-major if want_fortran else row-major. */
+ * vector of rows), returned column-major if want_fortran else row-major;
+ * the header parsed by mn_npy_read_header on the member in memory. */
 static mn_status read_array(mn_zip_reader *z, const char *path, const char *name,
                             size_t rows, size_t cols, int want_fortran, double **out)
 {
@@ -55,46 +36,43 @@ static mn_status read_array(mn_zip_reader *z, const char *path, const char *name
   void *data;
   size_t len;
   MN_TRY(mn_zip_read(z, name, &data, &len));
-  const unsigned char *b = data;
+  char what[1200];
+  snprintf(what, sizeof what, "%s: %s", path, name);
   mn_status s = MN_OK;
-  if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0 || b[6] != 1) {
-    s = mn_error_set(MN_ERR_FORMAT, "%s: %s is not a version-1 .npy array", path, name);
+  mn_npy_header h;
+  FILE *f = len ? fmemopen(data, len, "rb") : NULL;
+  if (!f) {
+    s = len ? mn_error_set(MN_ERR_NOMEM, "%s: out of memory", what)
+            : mn_error_set(MN_ERR_FORMAT, "%s: empty member", what);
     goto done;
   }
-  size_t hlen = b[8] | (size_t)b[9] << 8;
-  if (10 + hlen > len) {
-    s = mn_error_set(MN_ERR_FORMAT, "%s: %s: truncated .npy header", path, name);
+  s = mn_npy_read_header(f, what, &h);
+  fclose(f);
+  if (s) goto done;
+  const size_t count = rows * (cols ? cols : 1);
+  const int shape_ok = cols ? h.ndim == 2 && h.shape[0] == rows && h.shape[1] == cols
+                            : h.ndim == 1 && h.shape[0] == rows;
+  if (strcmp(h.descr, "<f8") != 0 || !shape_ok) {
+    char shape[64];
+    if (cols) snprintf(shape, sizeof shape, "(%zu, %zu)", rows, cols);
+    else snprintf(shape, sizeof shape, "(%zu,)", rows);
+    s = mn_error_set(MN_ERR_FORMAT, "%s: expected float64 (<f8) of shape %s", what, shape);
     goto done;
   }
-  char dict[512];
-  size_t dl = hlen < sizeof dict ? hlen : sizeof dict - 1;
-  memcpy(dict, b + 10, dl);
-  dict[dl] = '\0';
-  char want[64];
-  if (cols) snprintf(want, sizeof want, "'shape': (%zu, %zu)", rows, cols);
-  else snprintf(want, sizeof want, "'shape': (%zu,)", rows);
-  if (!strstr(dict, "'descr': '<f8'") || !strstr(dict, want)) {
-    s = mn_error_set(MN_ERR_FORMAT, "%s: %s: expected float64 (<f8) of shape %s, header %s",
-                     path, name, want + 10, dict);
-    goto done;
-  }
-  int fortran = strstr(dict, "'fortran_order': True") != NULL;
-  size_t count = rows * (cols ? cols : 1);
-  if (len - 10 - hlen != count * sizeof(double)) {
-    s = mn_error_set(MN_ERR_FORMAT, "%s: %s: %zu data bytes, the shape needs %zu", path, name,
-                     len - 10 - hlen, count * sizeof(double));
+  if (len - h.data_offset != count * sizeof(double)) {
+    s = mn_error_set(MN_ERR_FORMAT, "%s: %zu data bytes, the shape needs %zu", what,
+                     len - h.data_offset, count * sizeof(double));
     goto done;
   }
   double *a = malloc((count + 1) * sizeof *a);
   if (!a) {
-    s = mn_error_set(MN_ERR_NOMEM, "%s: out of memory for %s", path, name);
+    s = mn_error_set(MN_ERR_NOMEM, "%s: out of memory", what);
     goto done;
   }
-  const unsigned char *src = b + 10 + hlen;
-  if (!cols || cols == 1 || rows == 1 || fortran == want_fortran) {
-    memcpy(a, src, count * sizeof *a);
+  const double *v = (const void *)((const char *)data + h.data_offset); /* 64-aligned */
+  if (cols <= 1 || rows == 1 || h.fortran_order == want_fortran) {
+    memcpy(a, v, count * sizeof *a);
   } else {
-    const double *v = (const void *)src; /* malloc'd buffer + 64-aligned header */
     for (size_t i = 0; i < rows; i++)
       for (size_t j = 0; j < cols; j++) {
         if (want_fortran) a[i + j * rows] = v[i * cols + j];
@@ -104,8 +82,7 @@ static mn_status read_array(mn_zip_reader *z, const char *path, const char *name
   for (size_t i = 0; i < count; i++)
     if (!isfinite(a[i])) {
       free(a);
-      s = mn_error_set(MN_ERR_FORMAT, "%s: %s holds a non-finite value at element %zu", path,
-                       name, i);
+      s = mn_error_set(MN_ERR_FORMAT, "%s holds a non-finite value at element %zu", what, i);
       goto done;
     }
   *out = a;

@@ -13,26 +13,35 @@
 #include <sys/stat.h>
 #include "minnorm/io.h"
 
+size_t mn_npy_header_f8(char *buf, size_t rows, size_t cols, int fortran_order)
+{
+  char dict[160];
+  int len = cols ? snprintf(dict, sizeof dict,
+                            "{'descr': '<f8', 'fortran_order': %s, 'shape': (%zu, %zu), }",
+                            fortran_order ? "True" : "False", rows, cols)
+                 : snprintf(dict, sizeof dict,
+                            "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu,), }", rows);
+  size_t hlen = (size_t)len + 1; /* + '\n' */
+  size_t pad = (64 - (10 + hlen) % 64) % 64;
+  hlen += pad;
+  memcpy(buf, "\x93NUMPY\x01\x00", 8);
+  buf[8] = (char)(hlen & 0xff);
+  buf[9] = (char)(hlen >> 8);
+  memcpy(buf + 10, dict, (size_t)len);
+  memset(buf + 10 + len, ' ', pad);
+  buf[10 + hlen - 1] = '\n';
+  return 10 + hlen;
+}
+
 mn_status mn_npy_write(const char *path, size_t rows, size_t cols,
                        const double *a, int fortran_order)
 {
-  char dict[256];
-  int len = snprintf(dict, sizeof dict,
-                     "{'descr': '<f8', 'fortran_order': %s, 'shape': (%zu, %zu), }",
-                     fortran_order ? "True" : "False", rows, cols);
-  size_t hlen = (size_t)len + 1; /* + '\n' */
-  size_t total = 10 + hlen;
-  size_t pad = (64 - total % 64) % 64;
-  hlen += pad;
+  char head[MN_NPY_HEADER_F8_MAX];
+  size_t hl = mn_npy_header_f8(head, rows, cols, fortran_order);
   mn_out *o;
   MN_TRY(mn_out_open(path, &o));
   FILE *f = mn_out_file(o);
-  unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                           (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
-  fwrite(pre, 1, 10, f);
-  fwrite(dict, 1, (size_t)len, f);
-  for (size_t i = 0; i < pad; i++) fputc(' ', f);
-  fputc('\n', f);
+  fwrite(head, 1, hl, f);
   if (rows && cols) fwrite(a, sizeof(double), rows * cols, f);
   return mn_out_commit(&o);
 }

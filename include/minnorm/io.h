@@ -71,6 +71,13 @@ void mn_out_child_set(long pid);
 mn_status mn_npy_write(const char *path, size_t rows, size_t cols,
                        const double *a, int fortran_order);
 
+/* The .npy (1.0) header of a float64 array of shape (rows, cols), or of
+ * shape (rows,) when cols = 0, into buf (at least MN_NPY_HEADER_F8_MAX
+ * bytes); returns its length, a multiple of 64.  mn_npy_write's header,
+ * for writers that put the array elsewhere (the model file's members). */
+#define MN_NPY_HEADER_F8_MAX 256
+size_t mn_npy_header_f8(char *buf, size_t rows, size_t cols, int fortran_order);
+
 /* Reads a 2-D (or 1-D, as cols = 1) little-endian float64 .npy file.
  * Returns new column-major data in *a (caller frees). */
 mn_status mn_npy_read(const char *path, size_t *rows, size_t *cols, double **a);

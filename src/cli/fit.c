@@ -168,11 +168,7 @@ int cli_fit_main(int argc, char **argv)
   rc = 0;
   goto done;
 fail:
-  cli_outputs_abort(); /* all or nothing: no output of a failed run (and a
-                         signal from here on, e.g. mpirun ending the job, adds
-                         no second line) */
-  fprintf(stderr, "minnorm fit: %s\n", mn_error_message());
-  cli_traceback("minnorm fit");
+  cli_outputs_fail("minnorm fit");
 done:
   mn_progress_destroy(&prog);
   mn_model_release(&model);

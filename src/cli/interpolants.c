@@ -156,11 +156,7 @@ int cli_interpolants_main(int argc, char **argv)
   rc = 0;
   goto done;
 fail:
-  cli_outputs_abort(); /* all or nothing: no output of a failed run (and a
-                         signal from here on, e.g. mpirun ending the job, adds
-                         no second line) */
-  fprintf(stderr, "minnorm interpolants: %s\n", mn_error_message());
-  cli_traceback("minnorm interpolants");
+  cli_outputs_fail("minnorm interpolants");
 done:
   mn_progress_destroy(&prog);
   mn_pipeline_destroy(&pipe);

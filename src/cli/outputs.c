@@ -211,3 +211,10 @@ void cli_outputs_abort(void)
   failed = 1;
   mn_out_abort_all();
 }
+
+void cli_outputs_fail(const char *prog)
+{
+  cli_outputs_abort();
+  fprintf(stderr, "%s: %s\n", prog, mn_error_message());
+  cli_traceback(prog);
+}

@@ -55,4 +55,9 @@ mn_status cli_outputs_finish(void);
 /* Removes every output's temporary (a failed run). */
 void cli_outputs_abort(void);
 
+/* A failed run's end, the same in every command: cli_outputs_abort first
+ * (so that a signal from then on, e.g. mpirun ending the job, adds no second
+ * line), then "PROG: <message>" and the traceback line on stderr. */
+void cli_outputs_fail(const char *prog);
+
 #endif

@@ -231,11 +231,7 @@ int cli_predict_main(int argc, char **argv)
   rc = 0;
   goto done;
 fail:
-  cli_outputs_abort(); /* all or nothing: no output of a failed run (and a
-                         signal from here on, e.g. mpirun ending the job, adds
-                         no second line) */
-  fprintf(stderr, "minnorm predict: %s\n", mn_error_message());
-  cli_traceback("minnorm predict");
+  cli_outputs_fail("minnorm predict");
 done:
   mn_progress_destroy(&prog);
   mn_model_file_destroy(&mf);

@@ -215,11 +215,7 @@ int cli_sgd_main(int argc, char **argv)
   rc = 0;
   goto done;
 fail:
-  cli_outputs_abort(); /* all or nothing: no output of a failed run (and a
-                         signal from here on, e.g. mpirun ending the job, adds
-                         no second line) */
-  fprintf(stderr, "minnorm sgd: %s\n", mn_error_message());
-  cli_traceback("minnorm sgd");
+  cli_outputs_fail("minnorm sgd");
 done:
   cli_sgd_run_release(&run);
   mn_progress_destroy(&prog);

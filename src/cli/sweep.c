@@ -334,11 +334,7 @@ int cli_sweep_main(int argc, char **argv)
   rc = 0;
   goto done;
 fail:
-  cli_outputs_abort(); /* all or nothing: no output of a failed run (and a
-                         signal from here on, e.g. mpirun ending the job, adds
-                         no second line) */
-  fprintf(stderr, "minnorm sweep: %s\n", mn_error_message());
-  cli_traceback("minnorm sweep");
+  cli_outputs_fail("minnorm sweep");
 done:
   mn_progress_destroy(&prog);
   free(rows);

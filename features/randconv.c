@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include "minnorm/packed.h"
 #include "minnorm/randconv.h"
 #include "minnorm/rng.h"
 #include "minnorm/sysinfo.h"
@@ -469,14 +470,35 @@ mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
   return s;
 }
 
-mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
-                           size_t m, const double *xt, double *G, size_t ldg,
-                           double *Gx, size_t ldgx, double *sq_test,
-                           mn_progress *progress, double *t_features, double *t_gram)
+/* G's lower triangle += the products of features [col, col + kc) of the n
+ * rows of Phi (row-major, ld D), panel by panel: dsyrk on the diagonal
+ * block, one dgemm (its width the panel's, 384 = a multiple of 8: see the
+ * test block below) for the rows under it.  The same calls whatever holds
+ * the panels, so packed and wrapped dense storage get the same bits. */
+static void accumulate_panels(size_t n, const double *Phi, size_t D, size_t col, size_t kc,
+                              mn_pmat *G)
+{
+  for (size_t J = 0; J < G->npanels; J++) {
+    const size_t c0 = J * G->nb, w = n - c0 < G->nb ? n - c0 : G->nb, below = n - c0 - w;
+    size_t ld;
+    double *A = mn_pmat_panel(G, J, &ld);
+    const double *Pj = Phi + c0 * D + col;
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)w, (int)kc, 1.0, Pj, (int)D, 1.0,
+                A, (int)ld);
+    if (below)
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)below, (int)w, (int)kc, 1.0,
+                  Pj + w * D, (int)D, Pj, (int)D, 1.0, A + w, (int)ld);
+  }
+}
+
+mn_status mn_randconv_gram_pmat(const mn_randconv *rc, size_t n, const double *x,
+                                size_t m, const double *xt, mn_pmat *G,
+                                double *Gx, size_t ldgx, double *sq_test,
+                                mn_progress *progress, double *t_features, double *t_gram)
 {
   const size_t F = rc->o.filters, B = rc->o.block < F ? rc->o.block : F, twoP = 2 * rc->P;
   const size_t D = twoP * B;
-  if (ldg < n || (m && (!Gx || !sq_test || ldgx < m)))
+  if (G->n != n || G->prec != MN_PREC_DOUBLE || (m && (!Gx || !sq_test || ldgx < m)))
     return mn_error_set(MN_ERR_ARG, "randconv: bad Gram output dimensions");
   double tf = 0, tg = 0;
   rc_scratch w[RC_MAX_THREADS];
@@ -496,12 +518,11 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
     if (m) features_parallel(rc, m, xt, f0, f1, Phit, D, w, T);
     double t1 = mn_time_now();
     tf += t1 - t0;
-    /* One BLAS call per fixed chunk of filters, in filter order. */
+    /* One set of BLAS calls per fixed chunk of filters, in filter order. */
     for (size_t c0 = f0; c0 < f1; c0 += MN_RANDCONV_CHUNK) {
       const size_t c1 = c0 + MN_RANDCONV_CHUNK < f1 ? c0 + MN_RANDCONV_CHUNK : f1;
       const size_t col = (c0 - f0) * twoP, kc = (c1 - c0) * twoP;
-      cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)n, (int)kc, 1.0, Phi + col,
-                  (int)D, 1.0, G, (int)ldg);
+      accumulate_panels(n, Phi, D, col, kc, G);
       if (m) {
         /* The multiple-of-8 part of the columns by dgemm, the rest by a
          * plain loop: OpenBLAS's dgemm gives thread-count-dependent bits in
@@ -538,23 +559,39 @@ done:
   return s;
 }
 
-static mn_status source_build(void *vctx, const mn_kernel *k, double *K, double *Kt,
+mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
+                           size_t m, const double *xt, double *G, size_t ldg,
+                           double *Gx, size_t ldgx, double *sq_test,
+                           mn_progress *progress, double *t_features, double *t_gram)
+{
+  if (ldg < n) return mn_error_set(MN_ERR_ARG, "randconv: bad Gram output dimensions");
+  mn_pmat *view = NULL;
+  MN_TRY(mn_pmat_wrap_dense(n, MN_PMAT_NB, G, ldg, &view));
+  mn_status s = mn_randconv_gram_pmat(rc, n, x, m, xt, view, Gx, ldgx, sq_test, progress,
+                                      t_features, t_gram);
+  mn_pmat_destroy(&view);
+  return s;
+}
+
+/* The kernel source's build (fit.h): K's lower triangle in pm (packed or a
+ * wrapped dense matrix, the same calls either way), the test block if Kt. */
+static mn_status source_build(void *vctx, const mn_kernel *k, mn_pmat *K, double *Kt,
                               mn_fit_result *res, mn_progress *progress)
 {
   const mn_randconv_fit_ctx *ctx = vctx;
-  const size_t n = ctx->train->n, m = ctx->test ? ctx->test->n : 0;
+  const size_t n = ctx->train->n, m = ctx->test && Kt ? ctx->test->n : 0;
   double *sq = malloc((n + m + 1) * sizeof *sq), *sqt = sq + n;
   if (!sq) return mn_error_set(MN_ERR_NOMEM, "out of memory");
-  for (size_t j = 0; j < n; j++) memset(K + j + j * n, 0, (n - j) * sizeof *K);
-  memset(Kt, 0, m * n * sizeof *Kt);
+  mn_pmat_zero_lower(K);
+  if (m) memset(Kt, 0, m * n * sizeof *Kt);
   memset(sqt, 0, m * sizeof *sqt);
-  double tg = 0;
-  mn_status s = mn_randconv_gram(ctx->rc, n, ctx->train->x, m, m ? ctx->test->x : NULL, K, n,
-                                 m ? Kt : NULL, m, m ? sqt : NULL, progress,
-                                 &res->t_features, &tg);
+  double tg = 0, tf = 0;
+  mn_status s = mn_randconv_gram_pmat(ctx->rc, n, ctx->train->x, m, m ? ctx->test->x : NULL,
+                                      K, m ? Kt : NULL, m, m ? sqt : NULL, progress, &tf, &tg);
+  res->t_features += tf;
   if (!s) {
-    for (size_t j = 0; j < n; j++) sq[j] = K[j + j * n];
-    mn_kernel_map_gram(k, n, sq, K, n, 1);
+    for (size_t j = 0; j < n; j++) sq[j] = mn_pmat_get(K, j, j);
+    mn_pmat_map_gram(k, sq, 0.0, K);
     mn_kernel_map_inner(k, m, n, sqt, sq, Kt, m);
   }
   free(sq);

@@ -143,6 +143,34 @@ double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j)
   return pm->prec == MN_PREC_DOUBLE ? ((double *)p)[idx] : (double)((float *)p)[idx];
 }
 
+double *mn_pmat_column(const mn_pmat *pm, size_t j, size_t *len)
+{
+  size_t J = j / pm->nb, ld;
+  double *p = mn_pmat_panel(pm, J, &ld);
+  *len = pm->n - j;
+  return p + (j - J * pm->nb) * (ld + 1);
+}
+
+void mn_pmat_zero_lower(mn_pmat *pm)
+{
+  for (size_t j = 0; j < pm->n; j++) {
+    size_t len;
+    double *c = mn_pmat_column(pm, j, &len);
+    memset(c, 0, len * sizeof *c);
+  }
+}
+
+void mn_pmat_map_gram(const mn_kernel *k, const double *sq, double lambda, mn_pmat *pm)
+{
+  /* mn_kernel_map_gram's calls, one column at a time. */
+  for (size_t j = 0; j < pm->n; j++) {
+    size_t len;
+    double *c = mn_pmat_column(pm, j, &len);
+    mn_kernel_map_inner(k, len, 1, sq + j, sq + j, c, len);
+    c[0] = mn_kernel_diag(k, sq[j]) + lambda;
+  }
+}
+
 static size_t gram_rows(size_t n) { return n < 1024 ? (n ? n : 1) : 1024; }
 
 size_t mn_pmat_gram_scratch(size_t n, size_t nb, mn_precision prec)

@@ -337,7 +337,11 @@ static size_t source_bytes(size_t n, const void *ctx)
 {
   const source_need *sn = ctx;
   const mn_kernel_source *src = sn->src;
-  return mn_fit_route_bytes(sn->kind, 0, n, src->c) + src->m * n * sizeof(double) +
+  /* packed: the packed operator's scratch (CG, residual) and the norm
+   * pass's three vectors instead of the data operator's scratch. */
+  const size_t packed = sn->kind == MN_SOLVER_PACKED ? mn_kernel_op_stored_scratch(n) +
+                        3 * n * sizeof(double) - mn_kernel_op_data_scratch(n, 0) : 0;
+  return mn_fit_route_bytes(sn->kind, 0, n, src->c) + packed + src->m * n * sizeof(double) +
          src->scratch_fixed + src->scratch_per_sample * (n + src->m);
 }
 
@@ -353,26 +357,45 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
     return mn_error_set(MN_ERR_ARG,
                         "this kernel (accumulated feature products, e.g. randconv) is one "
                         "stored n x n matrix of one node; run it without mpirun, or with -np 1");
-  if (kind == MN_SOLVER_PACKED || kind == MN_SOLVER_MIXED)
+  if (kind == MN_SOLVER_MIXED)
     return mn_error_set(MN_ERR_ARG,
-                        "--solver %s: this kernel comes from accumulated feature products "
-                        "and exists only as the stored n x n matrix; use chol, eig or cg",
-                        mn_solver_kind_name(kind));
-  if (kind == MN_SOLVER_AUTO) kind = MN_SOLVER_CHOL;
+                        "--solver mixed: this kernel comes from accumulated feature products "
+                        "and exists only as the stored matrix; use chol, packed, eig or cg");
   const size_t n = src->n, m = src->m, avail = o->max_memory;
+  const source_need dense = {MN_SOLVER_CHOL, src}, packed = {MN_SOLVER_PACKED, src};
+  const size_t need_d = source_bytes(n, &dense), need_p = source_bytes(n, &packed);
+  const int automatic = kind == MN_SOLVER_AUTO;
+  if (automatic) kind = !avail || need_d <= avail ? MN_SOLVER_CHOL : MN_SOLVER_PACKED;
+  if (kind == MN_SOLVER_PACKED && o->n_lambda_path)
+    return mn_error_set(MN_ERR_ARG, "--lambda-path needs the dense K (chol or eig); this "
+                        "kernel's dense K does not fit, so auto chose packed");
   const source_need sn = {kind, src};
   const size_t need = source_bytes(n, &sn);
   if (avail && need > avail) {
-    const size_t lo = mn_fit_largest_n(source_bytes, &sn, avail, n);
-    char b[32], have[32], adv[64];
+    /* The largest n of this solver (auto: of chol or packed). */
+    size_t lo = mn_fit_largest_n(source_bytes, &sn, avail, n);
+    if (automatic) {
+      const size_t lo_d = mn_fit_largest_n(source_bytes, &dense, avail, n);
+      if (lo_d > lo) lo = lo_d;
+    }
+    char b[32], have[32], adv[64], alt[80] = "", bd[32], bp[32];
     mn_format_bytes(need, b, sizeof b);
     mn_format_bytes(avail, have, sizeof have);
+    mn_format_bytes(need_d, bd, sizeof bd);
+    mn_format_bytes(need_p, bp, sizeof bp);
     if (lo == 0) snprintf(adv, sizeof adv, "not even n = 1 fits");
     else snprintf(adv, sizeof adv, "use --n %zu or less", lo);
+    if (kind != MN_SOLVER_PACKED && need_p <= avail)
+      snprintf(alt, sizeof alt, ", or --solver packed (needs %s)", bp);
+    if (automatic)
+      return mn_error_set(MN_ERR_TOO_BIG,
+                          "n = %zu: this kernel needs %s dense (chol) or %s panel-packed (K, "
+                          "the %zu x %zu test block and the feature scratch) but only %s is "
+                          "available; %s", n, bd, bp, m, n, have, adv);
     return mn_error_set(MN_ERR_TOO_BIG,
                         "n = %zu: the %s solver on this kernel needs %s (K, the %zu x %zu "
-                        "test block and the feature scratch) but only %s is available; %s",
-                        n, mn_solver_kind_name(kind), b, m, n, have, adv);
+                        "test block and the feature scratch) but only %s is available; %s%s",
+                        n, mn_solver_kind_name(kind), b, m, n, have, adv, alt);
   }
   mn_fit_job j;
   memset(&j, 0, sizeof j);

@@ -97,10 +97,43 @@ static double max_of(size_t n, const double *v)
 
 /* ---- dense -------------------------------------------------------------- */
 
+/* The strict upper triangle of K (n x n, ld n) = the mirror of its lower,
+ * in 64 x 64 tiles (a plain column loop strides through memory). */
+static void mirror_lower(size_t n, double *K)
+{
+  for (size_t j0 = 0; j0 < n; j0 += 64)
+    for (size_t i0 = j0; i0 < n; i0 += 64)
+      for (size_t j = j0; j < j0 + 64 && j < n; j++)
+        for (size_t i = i0 > j + 1 ? i0 : j + 1; i < i0 + 64 && i < n; i++)
+          K[j + i * n] = K[i + j * n];
+}
+
+/* A kernel source's K into pm (packed, or a view of the dense K), its
+ * test block, and lambda on pm's diagonal; the feature time is not Gram
+ * time. */
+static mn_status source_fill(mn_fit_job *j, mn_pmat *pm, double *Kt, double lambda)
+{
+  MN_TRY(j->src->build(j->src->ctx, &j->o->kernel, pm, Kt, j->res, j->progress));
+  if (lambda != 0)
+    for (size_t i = 0; i < pm->n; i++) {
+      size_t len;
+      mn_pmat_column(pm, i, &len)[0] += lambda;
+    }
+  return MN_OK;
+}
+
 static mn_status dense_fill(mn_fit_job *j, double *K)
 {
-  if (j->src)
-    return j->src->build(j->src->ctx, &j->o->kernel, K, j->Kt, j->res, j->progress);
+  if (j->src) {
+    /* The source fills the lower triangle through a panel view of K (the
+     * same calls as into packed storage); mn_solve adds lambda itself. */
+    mn_pmat *view = NULL;
+    MN_TRY(mn_pmat_wrap_dense(j->n, MN_PMAT_NB, K, j->n, &view));
+    mn_status s = source_fill(j, view, j->Kt, 0.0);
+    mn_pmat_destroy(&view);
+    if (!s) mirror_lower(j->n, K);
+    return s;
+  }
   mn_gram_build_progress(&j->o->kernel, j->n, j->train->d, j->train->x, j->sq, K, j->n, 1,
                          j->progress);
   return MN_OK;
@@ -206,22 +239,58 @@ done:
 
 static mn_status gram_packed(mn_fit_job *j, mn_pmat *pm)
 {
-  double t0 = mn_time_now();
-  mn_status s = mn_pmat_gram_build(&j->o->kernel, j->train->d, j->train->x, j->sq,
-                                   j->o->solver.lambda, pm, j->progress);
-  j->res->t_gram += mn_time_now() - t0;
+  const double t0 = mn_time_now(), tf0 = j->res->t_features;
+  mn_status s = j->src ? source_fill(j, pm, j->Kt, j->o->solver.lambda)
+                       : mn_pmat_gram_build(&j->o->kernel, j->train->d, j->train->x, j->sq,
+                                            j->o->solver.lambda, pm, j->progress);
+  j->res->t_gram += mn_time_now() - t0 - (j->res->t_features - tf0);
   return s;
 }
 
+/* ||K + lambda I||_inf of the packed (not yet factored) K: the packed
+ * operator's row sums, from one pass with a zero vector. */
+static mn_status packed_anorm(const mn_pmat *pm, double *anorm)
+{
+  const size_t n = pm->n;
+  mn_kernel_op *A = NULL;
+  double *z = calloc(3 * n + 1, sizeof *z);
+  if (!z) return mn_error_set(MN_ERR_NOMEM, "out of memory");
+  mn_status s = mn_kernel_op_create_packed(pm, 0.0, &A);
+  if (!s) {
+    mn_kernel_op_apply(A, 1, z, n, z + n, n, z + 2 * n);
+    *anorm = max_of(n, z + 2 * n);
+  }
+  mn_kernel_op_destroy(&A);
+  free(z);
+  return s;
+}
+
+/* The operator for the residual once the factor has overwritten pm: from
+ * the data, or — for a kernel source — K built again into pm (without the
+ * test block), so that the residual is of K itself, not of the factor. */
+static mn_status residual_op(mn_fit_job *j, mn_pmat *pm, mn_kernel_op **A)
+{
+  const mn_kernel *k = &j->o->kernel;
+  const double lambda = j->o->solver.lambda;
+  if (!j->src) return mn_kernel_op_create_data(k, j->n, j->train->d, j->train->x, j->sq, lambda, A);
+  const double tf = j->res->t_features;
+  mn_status s = source_fill(j, pm, NULL, lambda);
+  j->res->t_features = tf; /* the rebuild's features count as the residual's time */
+  return s ? s : mn_kernel_op_create_packed(pm, 0.0, A);
+}
+
 /* Double factorization of the packed K (lambda on its diagonal), the solve,
- * R from the data (the factor overwrote K) and the rcond estimate.  anorm
- * (may be NULL) receives ||K + lambda I||_inf, measured by the residual's
- * pass. */
+ * the rcond estimate and R (from the data or the rebuilt K: the factor
+ * overwrote K).  anorm (may be NULL) receives ||K + lambda I||_inf,
+ * measured by the residual's pass (from the data) or before the factor (a
+ * kernel source, whose rebuild comes after the rcond estimate). */
 static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
 {
   const size_t n = j->n, c = j->c;
   mn_fit_result *res = j->res;
   mn_kernel_op *A = NULL;
+  double an = 0;
+  if (j->src) MN_TRY(packed_anorm(pm, &an));
   double t0 = mn_time_now();
   MN_TRY(mn_pmat_potrf(pm, j->progress));
   res->t_factor += mn_time_now() - t0;
@@ -230,16 +299,20 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
   mn_pmat_potrs_ws(pm, c, j->alpha, n, NULL);
   res->t_solve += mn_time_now() - t0;
   res->solve.rank = n;
+  if (j->src) MN_TRY(factor_rcond(j, pm, an));
   double *rowabs = malloc((n + 1) * sizeof *rowabs);
-  mn_status s = rowabs ? mn_kernel_op_create_data(&j->o->kernel, n, j->train->d, j->train->x,
-                                                  j->sq, j->o->solver.lambda, &A)
-                       : mn_error_set(MN_ERR_NOMEM, "out of memory");
+  mn_status s = rowabs ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory");
+  const double t_rebuild = mn_time_now();
+  if (!s) s = residual_op(j, pm, &A);
   if (!s) {
     residual(j, A, rowabs);
-    const double an = max_of(n, rowabs);
-    if (anorm) *anorm = an;
-    s = factor_rcond(j, pm, an);
+    if (j->src) res->t_residual = mn_time_now() - t_rebuild; /* with the rebuild */
+    else {
+      an = max_of(n, rowabs);
+      s = factor_rcond(j, pm, an);
+    }
   }
+  if (anorm) *anorm = an;
   mn_kernel_op_destroy(&A);
   free(rowabs);
   return s;

@@ -62,6 +62,7 @@ static mn_status predict_randconv(const mn_model_file *m, const mn_dataset *ds, 
   mn_randconv *rc = NULL;
   double *K = NULL, *Kt = NULL;
   mn_kernel_op *op = NULL;
+  mn_pmat *view = NULL;
   mn_status s;
   if (!y) return mn_error_set(MN_ERR_NOMEM, "predict: out of memory");
   MN_TRY_GOTO(s, mn_randconv_create(&m->pipe.randconv, &train, &rc), done);
@@ -78,11 +79,13 @@ static mn_status predict_randconv(const mn_model_file *m, const mn_dataset *ds, 
   }
   mn_fit_result res;
   memset(&res, 0, sizeof res);
-  MN_TRY_GOTO(s, src.build(src.ctx, &m->kernel, K, Kt, &res, progress), done);
+  MN_TRY_GOTO(s, mn_pmat_wrap_dense(n, MN_PMAT_NB, K, n, &view), done);
+  MN_TRY_GOTO(s, src.build(src.ctx, &m->kernel, view, Kt, &res, progress), done);
   MN_TRY_GOTO(s, mn_kernel_op_create_cross_dense(nt, n, Kt, nt, &op), done);
   mn_kernel_op_apply(op, m->c, m->alpha, n, S, nt, NULL);
 done:
   mn_kernel_op_destroy(&op);
+  mn_pmat_destroy(&view);
   mn_randconv_destroy(&rc);
   free(K);
   free(Kt);

@@ -229,8 +229,13 @@ expect_fail "--randconv-filters kmeans" 2 "--randconv-filters" fit --data "mnist
   "${D[@]}" --features randconv:10 --randconv-filters kmeans
 expect_fail "--randconv-patch 40" 1 "patch" fit --data "mnist:$good" "${D[@]}" \
   --features randconv:10 --randconv-patch 40
-expect_fail "randconv with --solver packed" 1 "use chol, eig or cg" fit --data "mnist:$good" \
-  "${D[@]}" --features randconv:10 --solver packed
+expect_fail "randconv with --solver mixed" 1 "use chol, packed, eig or cg" fit \
+  --data "mnist:$good" "${D[@]}" --features randconv:10 --solver mixed
+ntest=$((ntest + 1))
+run "${RC[@]}" --solver packed --randconv-block 64 --out "$work/out-rc/p.json"
+if [ "$rc" -ne 0 ]; then fail "randconv --solver packed: exit $rc: $(head -c 300 "$work/stderr")"
+elif ! grep -q '"packed"' "$work/out-rc/p.json"; then fail "randconv --solver packed: not reported"
+else ok "randconv: --solver packed fits"; fi
 expect_fail "randconv too big" 1 "not even n = 1 fits" fit --data "mnist:$good" "${D[@]}" \
   --features randconv:10 --max-memory 1M
 ntest=$((ntest + 1))

@@ -24,6 +24,7 @@
 #include "minnorm/solver.h"
 #include "minnorm/model.h"
 #include "minnorm/mixed.h"
+#include "minnorm/packed.h"
 
 /* Most extra ridge values one fit re-solves (--lambda-path). */
 #define MN_LAMBDA_PATH_MAX 32
@@ -153,28 +154,36 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
 /* A kernel given by its entries rather than by rows of data — e.g. random
  * convolutional features, whose rows are never stored but whose inner
  * products are accumulated over blocks of filters.  build() fills the lower
- * triangle and diagonal of the n × n kernel matrix K (column-major, ld n)
- * with k's values and its upper triangle with a mirror copy
- * (mn_kernel_map_gram(.., mirror = 1)), and the m × n test block Kt
- * (column-major, ld m: Kt[i + j m] = k(test_i, train_j)); it may set
- * res->t_features (the rest of its time counts as the Gram build). */
+ * triangle and diagonal of the n × n kernel matrix in K, a double panel
+ * matrix (packed.h): either panel-packed storage or a wrapped dense
+ * column-major n × n array, filled with the same calls so with the same
+ * bits; it must not touch a wrapped matrix's strict upper triangle (the
+ * fit mirrors K there itself).  No ridge: the fit adds lambda.  When Kt is
+ * non-NULL it also fills the m × n test block (column-major, ld m:
+ * Kt[i + j m] = k(test_i, train_j)); with Kt NULL it skips the test set
+ * (a rebuild of K alone).  It may add to res->t_features (the rest of its
+ * time counts as the Gram build). */
 typedef struct {
   size_t n, c, m;              /* training samples, classes, test samples  */
   size_t d;                    /* features per sample (for the report)     */
   const int32_t *y, *y_test;   /* labels; y_test NULL when m == 0           */
   /* build's own scratch: scratch_fixed + scratch_per_sample (n + m) bytes */
   size_t scratch_fixed, scratch_per_sample;
-  mn_status (*build)(void *ctx, const mn_kernel *k, double *K, double *Kt,
+  mn_status (*build)(void *ctx, const mn_kernel *k, mn_pmat *K, double *Kt,
                      mn_fit_result *res, mn_progress *progress);
   void *ctx;
 } mn_kernel_source;
 
-/* mn_fit_run for a kernel source: the dense solvers only (chol, eig, cg;
- * auto = chol), since the kernel exists only as the stored matrix; refuses
- * packed and mixed, and with MN_ERR_TOO_BIG (largest n that fits) when K,
- * the test block and the source's scratch exceed max_memory.  *alpha
- * receives the n × c coefficients (caller frees); test_pred (m entries, may
- * be NULL) the test predictions. */
+/* mn_fit_run for a kernel source: the dense solvers (chol, eig, cg) on the
+ * stored n × n K, or panel-packed double (packed: K's lower triangle in
+ * n^2/2 doubles; auto takes chol when the dense K fits max_memory, else
+ * packed).  The packed route's residual (K + lambda I) alpha comes from K
+ * built a second time by the source (its factor overwrote K; the test
+ * block is not rebuilt): exact, at the price of a second Gram build.
+ * Refuses mixed and the lambda path with packed, and with MN_ERR_TOO_BIG
+ * (largest n that fits) when K, the m × n test block and the source's
+ * scratch exceed max_memory.  *alpha receives the n × c coefficients
+ * (caller frees); test_pred (m entries, may be NULL) the test predictions. */
 mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
                             double **alpha, mn_fit_result *res, int32_t *test_pred);
 

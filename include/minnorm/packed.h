@@ -79,6 +79,21 @@ mn_status mn_pmat_gram_build(const mn_kernel *k, size_t d, const double *x,
                              const double *sq, double lambda, mn_pmat *pm,
                              mn_progress *progress);
 
+/* Column j's entries from the diagonal down (rows j .. n-1, contiguous in
+ * either layout) of a double pm; *len receives n - j. */
+double *mn_pmat_column(const mn_pmat *pm, size_t j, size_t *len);
+
+/* Zeroes the lower triangle and diagonal of a double pm (a wrapped dense
+ * matrix's strict upper triangle is not touched). */
+void mn_pmat_zero_lower(mn_pmat *pm);
+
+/* On entry the lower triangle of a double pm holds inner products x_i . x_j
+ * with the squared norms sq on its diagonal; on exit k(x_i, x_j), the
+ * diagonal exactly k(x, x) + lambda.  Column by column with the same calls
+ * as mn_kernel_map_gram, so a packed and a wrapped dense matrix receive the
+ * same bits.  Cannot fail. */
+void mn_pmat_map_gram(const mn_kernel *k, const double *sq, double lambda, mn_pmat *pm);
+
 /* In-place lower Cholesky factorization.  MN_ERR_NOT_SPD (with the same
  * advice as the dense solver) when a leading minor is not positive. */
 mn_status mn_pmat_potrf(mn_pmat *pm, mn_progress *progress);

@@ -45,6 +45,7 @@
 #include <stdint.h>
 #include "minnorm/dataset.h"
 #include "minnorm/fit.h"
+#include "minnorm/packed.h"
 #include "minnorm/progress.h"
 #include "minnorm/status.h"
 
@@ -123,6 +124,16 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
                            size_t m, const double *xt, double *G, size_t ldg,
                            double *Gx, size_t ldgx, double *sq_test,
                            mn_progress *progress, double *t_features, double *t_gram);
+
+/* The same with G any double panel matrix (packed.h: packed, or a wrapped
+ * dense one — mn_randconv_gram wraps its G with panel width MN_PMAT_NB):
+ * its lower triangle += Phi Phi^T, panel by panel (dsyrk on each diagonal
+ * block, dgemm below it) and chunk by chunk, the same BLAS calls whatever
+ * the storage, so the same bits.  G->n must be n. */
+mn_status mn_randconv_gram_pmat(const mn_randconv *rc, size_t n, const double *x,
+                                size_t m, const double *xt, mn_pmat *G,
+                                double *Gx, size_t ldgx, double *sq_test,
+                                mn_progress *progress, double *t_features, double *t_gram);
 
 /* The fit's view of these features (fit.h): a kernel source whose K and
  * test block come from mn_randconv_gram followed by the kernel's map of

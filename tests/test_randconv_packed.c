@@ -1,0 +1,187 @@
+/* minnorm tests — the randconv kernel source into panel-packed storage.
+ *
+ * Gram: mn_randconv_gram_pmat into packed panels and into a wrapped dense
+ * matrix with the same panel width give the same bits, column by column
+ * (the same BLAS calls on the same shapes; only the leading dimensions
+ * differ), for odd n that is not a multiple of the panel width, at every
+ * --randconv-block; the source's build (kernel map included) likewise.
+ * Fit: mn_fit_run_source with --solver packed against chol on the same
+ * source: K has the same bits, only the factorizations differ (LAPACK's
+ * dpotrf on the whole matrix vs the panel one), so
+ *   ||alpha_p - alpha_d||_F / ||alpha_d||_F <= 30 n eps / rcond
+ * (perturbation bound kappa * backward error, the LAPACK testers' 30); the
+ * packed residual comes from the rebuilt K and must be as small as the
+ * dense one's; same test predictions; the packed alpha has the same bits at
+ * every block size; the lambda path is refused.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minnorm/fit.h"
+#include "minnorm/packed.h"
+#include "minnorm/randconv.h"
+#include "testutil.h"
+#include "randconv_util.h"
+
+/* Every lower column of a equals b's, bit for bit. */
+static int same_lower(const mn_pmat *a, const mn_pmat *b)
+{
+  int same = 1;
+  for (size_t j = 0; j < a->n; j++) {
+    size_t la, lb;
+    const double *ca = mn_pmat_column(a, j, &la), *cb = mn_pmat_column(b, j, &lb);
+    same &= la == lb && !memcmp(ca, cb, la * sizeof *ca);
+  }
+  return same;
+}
+
+static void test_gram_packed_vs_dense(void)
+{
+  const size_t n = 203, m = 13, F = 128, nbs[2] = {MN_PMAT_NB, 40}, blocks[2] = {64, 128};
+  mn_dataset *tr = images(n, 8, 8, 1, 61), *te = images(m, 8, 8, 1, 62);
+  double *K = malloc(n * n * sizeof *K), *Kt0 = malloc(m * n * sizeof *Kt0);
+  double *Kt1 = malloc(m * n * sizeof *Kt1);
+  mn_pmat *ref = NULL;
+  for (int b = 0; b < 2; b++) {
+    mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, blocks[b], 6);
+    for (int t = 0; rc && t < 2; t++) {
+      mn_pmat *pk = NULL, *view = NULL;
+      TU_CHECK(mn_pmat_create(n, nbs[t], MN_PREC_DOUBLE, &pk) == MN_OK, "create");
+      TU_CHECK(mn_pmat_wrap_dense(n, nbs[t], K, n, &view) == MN_OK, "wrap");
+      for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < j; i++) K[i + j * n] = 7.0; /* strict upper: sentinel */
+      mn_randconv_fit_ctx ctx;
+      mn_kernel_source src;
+      mn_randconv_kernel_source(rc, tr, te, &ctx, &src);
+      mn_kernel k = mn_kernel_default();
+      k.kind = MN_KERNEL_GAUSSIAN;
+      k.sigma = 0.4;
+      mn_fit_result r;
+      memset(&r, 0, sizeof r);
+      TU_CHECK(src.build(src.ctx, &k, pk, Kt0, &r, NULL) == MN_OK, "packed build");
+      TU_CHECK(src.build(src.ctx, &k, view, Kt1, &r, NULL) == MN_OK, "dense build");
+      TU_CHECK(same_lower(pk, view), "nb %zu block %zu: packed K differs from dense", nbs[t],
+               blocks[b]);
+      TU_CHECK(!memcmp(Kt0, Kt1, m * n * sizeof *Kt0), "test blocks differ");
+      int upper = 1;
+      for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < j; i++) upper &= K[i + j * n] == 7.0;
+      TU_CHECK(upper, "the dense strict upper triangle was touched");
+      /* The default panel width at every block: the same bits as block 64. */
+      if (t == 0 && !ref) ref = pk, pk = NULL;
+      else if (t == 0)
+        TU_CHECK(same_lower(ref, pk), "block %zu: packed K differs from block 64", blocks[b]);
+      /* Another panel width moves the dsyrk/dgemm split, whose roundings
+       * differ (measured: up to ~8 ulps).  Sums of D = 1024 non-negative
+       * products: bounded by gamma_D, so 64 ulps is far inside it. */
+      if (t == 1 && ref) {
+        double worst = 0;
+        for (size_t j = 0; j < n; j++)
+          for (size_t i = j; i < n; i++)
+            worst = fmax(worst, fabs(mn_pmat_get(pk, i, j) - mn_pmat_get(ref, i, j)) /
+                                    (DBL_EPSILON * fabs(mn_pmat_get(ref, i, j))));
+        TU_CHECK(worst <= 64, "nb 40 vs %d: %.1f ulps", MN_PMAT_NB, worst);
+        if (b == 0) printf("\n    nb 40 vs %d: largest difference %.1f ulps\n", MN_PMAT_NB, worst);
+      }
+      mn_pmat_destroy(&pk);
+      mn_pmat_destroy(&view);
+    }
+    mn_randconv_destroy(&rc);
+  }
+  mn_pmat_destroy(&ref);
+  free(K);
+  free(Kt0);
+  free(Kt1);
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}
+
+/* A fit on the randconv source; *alpha is new (caller frees). */
+static mn_status fit(const mn_randconv *rc, const mn_dataset *tr, const mn_dataset *te,
+                     const mn_fit_opts *o, double **alpha, mn_fit_result *r, int32_t *pred)
+{
+  mn_randconv_fit_ctx ctx;
+  mn_kernel_source src;
+  mn_randconv_kernel_source(rc, tr, te, &ctx, &src);
+  *alpha = NULL;
+  return mn_fit_run_source(o, &src, alpha, r, pred);
+}
+
+static void test_fit_packed_vs_chol(void)
+{
+  /* n > 384: two panels, the second 17 wide. */
+  const size_t n = 401, m = 31, F = 128, c = 10;
+  mn_dataset *tr = images(n, 8, 8, 1, 71), *te = images(m, 8, 8, 1, 72);
+  mn_randconv *rc64 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 64, 7);
+  mn_randconv *rc128 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 128, 7);
+  const mn_kernel_kind kinds[2] = {MN_KERNEL_GAUSSIAN, MN_KERNEL_LINEAR};
+  for (int t = 0; rc64 && rc128 && t < 2; t++) {
+    mn_fit_opts o = mn_fit_opts_default();
+    o.kernel.kind = kinds[t];
+    o.kernel.sigma = 0.4;
+    if (kinds[t] == MN_KERNEL_LINEAR) o.solver.lambda = 1e-3;
+    mn_fit_result rd, rp, rq;
+    int32_t pd[31], pp[31], pq[31];
+    double *ad = NULL, *ap = NULL, *aq = NULL;
+    o.solver.kind = MN_SOLVER_CHOL;
+    mn_status s1 = fit(rc128, tr, te, &o, &ad, &rd, pd);
+    o.solver.kind = MN_SOLVER_PACKED;
+    mn_status s2 = fit(rc128, tr, te, &o, &ap, &rp, pp);
+    mn_status s3 = fit(rc64, tr, te, &o, &aq, &rq, pq);
+    TU_CHECK(!s1 && !s2 && !s3, "fits %d %d %d: %s", s1, s2, s3, mn_error_message());
+    if (!s1 && !s2 && !s3) {
+      double diff = 0, an = 0;
+      for (size_t i = 0; i < n * c; i++) {
+        diff += (ap[i] - ad[i]) * (ap[i] - ad[i]);
+        an += ad[i] * ad[i];
+      }
+      const double rel = sqrt(diff / an), rcond = rp.solve.rcond;
+      const double scaled = rel * rcond / ((double)n * DBL_EPSILON);
+      printf("\n    kernel %d: ||a_p - a_d||/||a_d|| %.2e, rcond %.2e, scaled %.2f; "
+             "residuals packed %.2e dense %.2e\n", t, rel, rcond, scaled, rp.rel_residual,
+             rd.rel_residual);
+      TU_CHECK(rcond > 0 && scaled < 30, "kernel %d: alpha scaled difference %.2f", t, scaled);
+      TU_CHECK(rp.solve.used == MN_SOLVER_PACKED && rd.solve.used == MN_SOLVER_CHOL, "used");
+      TU_CHECK(rp.rel_residual <= fmax(10 * rd.rel_residual, 1e3 * n * DBL_EPSILON / rcond),
+               "packed residual %.3g, dense %.3g", rp.rel_residual, rd.rel_residual);
+      TU_CHECK(!memcmp(pd, pp, sizeof pd) && rp.test_error == rd.test_error,
+               "test predictions differ");
+      TU_CHECK(rp.train_error == rd.train_error, "train errors %g %g", rp.train_error,
+               rd.train_error);
+      TU_CHECK(rp.bytes_K == mn_pmat_elements(n, MN_PMAT_NB) * sizeof(double), "bytes_K");
+      TU_CHECK(!memcmp(ap, aq, n * c * sizeof *ap) && !memcmp(pp, pq, sizeof pp),
+               "kernel %d: packed alpha differs between blocks 64 and 128", t);
+    }
+    free(ad);
+    free(ap);
+    free(aq);
+  }
+  /* The lambda path needs the dense K. */
+  if (rc64) {
+    mn_fit_opts o = mn_fit_opts_default();
+    o.kernel.kind = MN_KERNEL_LINEAR;
+    o.solver.kind = MN_SOLVER_PACKED;
+    o.n_lambda_path = 1;
+    o.lambda_path[0] = 0.1;
+    mn_fit_result r;
+    double *a = NULL;
+    TU_CHECK(fit(rc64, tr, te, &o, &a, &r, NULL) == MN_ERR_ARG && !a, "lambda path, packed");
+    TU_CHECK_ERRMSG("--lambda-path");
+  }
+  mn_randconv_destroy(&rc64);
+  mn_randconv_destroy(&rc128);
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}
+
+int main(void)
+{
+  static const tu_test tests[] = {{"packed Gram vs dense, same bits", test_gram_packed_vs_dense},
+                                  {"fit: packed vs chol", test_fit_packed_vs_chol},
+                                  {NULL, NULL}};
+  static const tu_suite suites[] = {{"randconv_packed", tests}, {NULL, NULL}};
+  return tu_run(suites);
+}

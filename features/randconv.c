@@ -1,24 +1,7 @@
-/* minnorm — random convolutional features and their blockwise Gram
- * accumulation (see randconv.h for the map and the determinism rules).
- *
- * Convolution: im2col + one dgemm per batch of images and block of filters,
- * chosen by measurement (scripts/bench/run_features.sh, CIFAR-10, F = 1024,
- * this project's 2-core machine): the whole GEMM path — patches, GEMM,
- * rectifier, pooling — costs 1.79 µs per (image, filter) pair (88 GF/s,
- * 0.66 × dgemm), while the FFT route needs per pair a spectrum product
- * summed over the channels (2.30 µs) and a 32 × 32 inverse FFT (1.11 µs):
- * 3.41 µs before its rectifier and pooling, 1.9 × the GEMM path.  A 6 × 6
- * filter is too small for the FFT's lower flop count to pay.
- *
- * Why double: OpenBLAS's sgemm (0.3.21, Haswell kernels) gives different
- * bits for the same row depending on the matrix shape and the thread count
- * (measured: ~20 % of entries differ between 1 and 2 threads), which would
- * break the determinism promise; its dgemm does not, for the fixed shapes
- * used here (tests/test_randconv.c checks it).
- *
- * This file is compiled with -O3 so that the rectify-and-pool loop, written
- * with comparisons (not fmaxf) and contiguous filter runs, vectorizes.
- */
+/* minnorm — random convolutional features: the options, the filters and
+ * the whitening (randconv.h); the threads the maps share; the public
+ * entries into the convolution (randconv_conv.c) and the Gram accumulation
+ * (randconv_gram.c); the fit's kernel source. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,30 +11,8 @@
 #include "minnorm/randconv.h"
 #include "minnorm/rng.h"
 #include "minnorm/sysinfo.h"
+#include "randconv_internal.h"
 #include "zca.h"
-
-/* Images per convolution GEMM.  Partial batches are padded with zero
- * patches, so every GEMM has the same shape and an image's features do not
- * depend on its neighbours. */
-#define RC_BATCH 8
-/* Coates & Ng's contrast constant, 10 on 0..255 pixels, in [0, 1] units. */
-#define RC_CONTRAST (10.0 / (255.0 * 255.0))
-/* Feature threads: the BLAS thread count, at most this many. */
-#define RC_MAX_THREADS 16
-
-struct mn_randconv {
-  mn_randconv_opts o;
-  size_t h, w, ch, k, p;       /* image shape, patch side, patch length   */
-  size_t R, C, npos;           /* position grid                            */
-  size_t P;                    /* pooling regions, pool^2                  */
-  double *W;                   /* F × p effective filters                   */
-  double *mean, *Z, *dir;      /* whitening mean (p), Z (p × p), unit
-                                  directions (F × p), kept for inspection  */
-  double *off;                 /* F: w_f . Z m                              */
-  size_t *region;              /* npos: region of each position            */
-  double *inv_count;           /* P: 1 / positions in region                */
-  double scale;                /* 1 / sqrt(F)                               */
-};
 
 mn_randconv_opts mn_randconv_opts_default(void)
 {
@@ -63,7 +24,10 @@ mn_randconv_opts mn_randconv_opts_default(void)
   o.zca_eps = 0.1;
   o.whiten_samples = 100000;
   o.pool = 2;
-  o.block = 256;
+  o.pooling = MN_RANDCONV_POOL_AVG;
+  o.standardize = 0;
+  o.precision = MN_RANDCONV_SINGLE;
+  o.block = 1024;
   o.seed = 1;
   return o;
 }
@@ -77,8 +41,11 @@ const char *mn_randconv_opts_check(const mn_randconv_opts *o)
   if (!(o->zca_eps > 0) || !isfinite(o->zca_eps)) return "--randconv-zca must be a positive number";
   if (o->whiten_samples < 2) return "randconv: whiten_samples must be >= 2";
   if (o->pool < 1 || o->pool > 16) return "--randconv-pool must be 1 .. 16";
+  if ((unsigned)o->pooling > MN_RANDCONV_POOL_SUM) return "--randconv-pooling: unknown pooling";
+  if ((unsigned)o->precision > MN_RANDCONV_DOUBLE) return "--randconv-precision: unknown precision";
+  if (o->standardize != 0 && o->standardize != 1) return "randconv: standardize must be 0 or 1";
   if (o->block < MN_RANDCONV_CHUNK || o->block % MN_RANDCONV_CHUNK)
-    return "--randconv-block must be a positive multiple of 64";
+    return "--randconv-block must be a positive multiple of 256";
   return NULL;
 }
 
@@ -104,6 +71,7 @@ void mn_randconv_destroy(mn_randconv **rc)
 {
   if (!rc || !*rc) return;
   free((*rc)->W);
+  free((*rc)->Ws);
   free((*rc)->mean);
   free((*rc)->Z);
   free((*rc)->dir);
@@ -141,7 +109,7 @@ static void get_patch(const mn_randconv *rc, const double *img, size_t r, size_t
 
 /* 1 / sqrt(var(v) + RC_CONTRAST) for a patch of p values (var with the n-1
  * normalization, as Coates & Ng's MATLAB var); *mean receives its mean. */
-static double contrast_scale(size_t p, const double *v, double *mean)
+double mn_rc_contrast_scale(size_t p, const double *v, double *mean)
 {
   double mu = 0, var = 0;
   for (size_t j = 0; j < p; j++) mu += v[j];
@@ -155,7 +123,7 @@ static double contrast_scale(size_t p, const double *v, double *mean)
 /* Contrast normalization in place: (p - mean) / sqrt(var + RC_CONTRAST). */
 static void normalize_patch(size_t p, double *v)
 {
-  double mu, is = contrast_scale(p, v, &mu);
+  double mu, is = mn_rc_contrast_scale(p, v, &mu);
   for (size_t j = 0; j < p; j++) v[j] = (v[j] - mu) * is;
 }
 
@@ -234,7 +202,8 @@ mn_status mn_randconv_create(const mn_randconv_opts *o, const mn_dataset *train,
       rc->inv_count[q] += 1;
     }
   for (size_t q = 0; q < rc->P; q++)
-    rc->inv_count[q] = rc->inv_count[q] > 0 ? 1.0 / rc->inv_count[q] : 0.0;
+    rc->inv_count[q] = o->pooling == MN_RANDCONV_POOL_SUM ? 1.0
+                       : rc->inv_count[q] > 0 ? 1.0 / rc->inv_count[q] : 0.0;
 
   mn_rng g;
   mn_rng_seed(&g, o->seed, MN_STREAM_RANDCONV);
@@ -267,6 +236,12 @@ mn_status mn_randconv_create(const mn_randconv_opts *o, const mn_dataset *train,
     for (size_t j = 0; j < p; j++) rc->W[f * p + j] = wz[j] - mean;
     rc->off[f] = offset;
   }
+  const size_t nw = ((F + 7) & ~(size_t)7) * p;
+  if (!(rc->Ws = malloc(nw * sizeof *rc->Ws))) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for %zu random filters", F);
+    goto done;
+  }
+  for (size_t i = 0; i < nw; i++) rc->Ws[i] = (float)rc->W[i];
 done:
   free(v);
   free(u);
@@ -276,181 +251,58 @@ done:
   return s;
 }
 
-/* Scratch for one batch of convolutions (one chunk of filters at a time). */
-typedef struct {
-  double *P;     /* RC_BATCH · npos × p patches                   */
-  double *inv_s; /* RC_BATCH · npos contrast factors               */
-  double *U;     /* RC_BATCH · npos × (filters rounded up to 8)    */
-  double *acc;   /* 2 P × MN_RANDCONV_CHUNK accumulators, 1 image  */
-} rc_scratch;
-
-/* Filters whose products one GEMM computes: the block, rounded up to 8. */
-static size_t gemm_cols(const mn_randconv *rc)
-{
-  size_t nf = rc->o.block < rc->o.filters ? rc->o.block : rc->o.filters;
-  return (nf + 7) & ~(size_t)7;
-}
-
-static size_t n_threads(void)
+size_t mn_rc_threads(void)
 {
   int t = openblas_get_num_threads();
   return t < 1 ? 1 : t > RC_MAX_THREADS ? RC_MAX_THREADS : (size_t)t;
 }
 
-static size_t scratch_bytes(const mn_randconv *rc)
-{
-  const size_t M = RC_BATCH * rc->npos, nc = MN_RANDCONV_CHUNK;
-  return rc->o.filters * rc->p * sizeof(double) +
-         n_threads() * (M * rc->p + M + M * gemm_cols(rc) + 2 * rc->P * nc) * sizeof(double);
-}
-
-static void scratch_free(size_t T, rc_scratch *w)
-{
-  for (size_t t = 0; t < T; t++) {
-    free(w[t].P);
-    free(w[t].inv_s);
-    free(w[t].U);
-    free(w[t].acc);
-  }
-}
-
-/* T scratches for features of up to nf filters at once. */
-static mn_status scratch_alloc(const mn_randconv *rc, size_t nf, size_t T, rc_scratch *w)
-{
-  const size_t M = RC_BATCH * rc->npos, nc = MN_RANDCONV_CHUNK;
-  memset(w, 0, T * sizeof *w);
-  int ok = 1;
-  for (size_t t = 0; t < T; t++) {
-    w[t].P = malloc(M * rc->p * sizeof *w->P);
-    w[t].inv_s = malloc(M * sizeof *w->inv_s);
-    w[t].U = malloc(M * ((nf + 7) & ~(size_t)7) * sizeof *w->U);
-    w[t].acc = malloc(2 * rc->P * nc * sizeof *w->acc);
-    ok &= w[t].P && w[t].inv_s && w[t].U && w[t].acc;
-  }
-  if (ok) return MN_OK;
-  scratch_free(T, w);
-  return mn_error_set(MN_ERR_NOMEM, "out of memory for the convolution scratch");
-}
-
-/* im2col of one image into rows of P (npos × p) and its contrast factors. */
-static void im2col(const mn_randconv *rc, const double *img, double *P, double *inv_s)
-{
-  const size_t p = rc->p;
-  for (size_t r = 0; r < rc->R; r++)
-    for (size_t c = 0; c < rc->C; c++) {
-      size_t pos = r * rc->C + c;
-      double *v = P + pos * p;
-      get_patch(rc, img, r, c, v);
-      double mu;
-      inv_s[pos] = contrast_scale(p, v, &mu);
-    }
-}
-
-/* Rectify and pool one image's products u (npos × nf, row stride ldu) into
- * its features o (filter-major, see randconv.h).  Cloned for AVX2: this
- * loop is the largest cost outside the GEMM. */
-__attribute__((target_clones("avx2", "default")))
-static void rectify_pool(const mn_randconv *rc, size_t nf, const double *u, size_t ldu,
-                         const double *inv_s, const double *off, double *acc, double *o)
-{
-  const size_t P = rc->P;
-  const double bias = rc->o.bias;
-  memset(acc, 0, 2 * P * nf * sizeof *acc);
-  for (size_t pos = 0; pos < rc->npos; pos++) {
-    const double *up = u + pos * ldu;
-    const double is = inv_s[pos];
-    double *a0 = acc + rc->region[pos] * 2 * nf, *a1 = a0 + nf;
-    for (size_t f = 0; f < nf; f++) {
-      double z = up[f] * is - off[f];
-      double tp = z - bias, tn = -z - bias;
-      a0[f] += tp > 0 ? tp : 0.0;
-      a1[f] += tn > 0 ? tn : 0.0;
-    }
-  }
-  for (size_t q = 0; q < P; q++) {
-    const double sc = rc->inv_count[q] * rc->scale;
-    for (size_t s = 0; s < 2; s++) {
-      const double *a = acc + (q * 2 + s) * nf;
-      for (size_t f = 0; f < nf; f++) o[f * 2 * P + s * P + q] = a[f] * sc;
-    }
-  }
-}
-
-/* Features of filters [f0, f1) (f0 a multiple of the chunk) for images
- * [0, n) of x into out (ldo).  One GEMM per batch of RC_BATCH images
- * (zero-padded, so an image's features never depend on its neighbours) and
- * all the block's filters, rounded up to a multiple of 8 (zero filters):
- * OpenBLAS's dgemm gives each column the same bits whatever the column
- * count and thread count then (measured; tests/test_randconv.c). */
-static void features_block(const mn_randconv *rc, size_t n, const double *x, size_t f0,
-                           size_t f1, double *out, size_t ldo, rc_scratch *w,
-                           size_t first, size_t stride)
-{
-  const size_t p = rc->p, npos = rc->npos, P = rc->P, d = rc->h * rc->w * rc->ch;
-  const size_t M = RC_BATCH * npos, nf = f1 - f0, nf8 = (nf + 7) & ~(size_t)7;
-  for (size_t i0 = first * RC_BATCH; i0 < n; i0 += stride * RC_BATCH) {
-    size_t nb = n - i0 < RC_BATCH ? n - i0 : RC_BATCH;
-    for (size_t b = 0; b < nb; b++)
-      im2col(rc, x + (i0 + b) * d, w->P + b * npos * p, w->inv_s + b * npos);
-    if (nb < RC_BATCH)
-      memset(w->P + nb * npos * p, 0, (RC_BATCH - nb) * npos * p * sizeof *w->P);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)nf8, (int)p, 1.0, w->P,
-                (int)p, rc->W + f0 * p, (int)p, 0.0, w->U, (int)nf8);
-    for (size_t b = 0; b < nb; b++)
-      for (size_t c0 = 0; c0 < nf; c0 += MN_RANDCONV_CHUNK) {
-        const size_t nc = c0 + MN_RANDCONV_CHUNK < nf ? MN_RANDCONV_CHUNK : nf - c0;
-        rectify_pool(rc, nc, w->U + b * npos * nf8 + c0, nf8, w->inv_s + b * npos,
-                     rc->off + f0 + c0, w->acc, out + (i0 + b) * ldo + c0 * 2 * P);
-      }
-  }
-}
-
-/* The threads of features_parallel. */
 typedef struct {
-  const mn_randconv *rc;
-  size_t n, f0, f1, ldo, first, stride;
-  const double *x;
-  double *out;
-  rc_scratch *w;
-} rc_job;
+  void (*fn)(void *, size_t);
+  void *arg;
+  size_t t;
+} rc_thread;
 
-static void *rc_worker(void *arg)
+static void *rc_thread_main(void *p)
 {
-  const rc_job *j = arg;
-  features_block(j->rc, j->n, j->x, j->f0, j->f1, j->out, j->ldo, j->w, j->first, j->stride);
+  const rc_thread *th = p;
+  th->fn(th->arg, th->t);
   return NULL;
 }
 
-/* features_block on T threads, each with its own scratch and whole batches
- * of images (batch b goes to thread b mod T), BLAS single-threaded
- * meanwhile: the im2col and rectify work then runs on every core too, and
- * no BLAS thread spins while one core does it.  The bits do not change
- * (dgemm gives the same bits on 1 or 2 threads for these shapes). */
-static void features_parallel(const mn_randconv *rc, size_t n, const double *x, size_t f0,
-                              size_t f1, double *out, size_t ldo, rc_scratch *w, size_t T)
+void mn_rc_parallel(size_t T, void (*fn)(void *arg, size_t t), void *arg)
 {
-  size_t batches = (n + RC_BATCH - 1) / RC_BATCH;
-  if (T > batches) T = batches;
   if (T <= 1) {
-    features_block(rc, n, x, f0, f1, out, ldo, w, 0, 1);
+    fn(arg, 0);
     return;
   }
-  rc_job jobs[RC_MAX_THREADS];
+  rc_thread th[RC_MAX_THREADS];
   pthread_t tid[RC_MAX_THREADS];
   size_t started = 1;
   int blas = openblas_get_num_threads();
   openblas_set_num_threads(1);
   for (size_t t = 0; t < T; t++) {
-    rc_job j = {rc, n, f0, f1, ldo, t, T, x, out, w + t};
-    jobs[t] = j;
+    th[t].fn = fn;
+    th[t].arg = arg;
+    th[t].t = t;
   }
   for (size_t t = 1; t < T; t++, started++)
-    if (pthread_create(&tid[t], NULL, rc_worker, &jobs[t])) break;
-  /* Batches of threads that could not start run here, in turn. */
+    if (pthread_create(&tid[t], NULL, rc_thread_main, &th[t])) break;
+  /* The shares of threads that could not start run here, in turn. */
   for (size_t t = 0; t < T; t++)
-    if (t == 0 || t >= started) rc_worker(&jobs[t]);
+    if (t == 0 || t >= started) fn(arg, t);
   for (size_t t = 1; t < started; t++) pthread_join(tid[t], NULL);
   openblas_set_num_threads(blas);
+}
+
+static size_t block_filters(const mn_randconv *rc)
+{
+  return rc->o.block < rc->o.filters ? rc->o.block : rc->o.filters;
+}
+
+static size_t real_size(const mn_randconv *rc)
+{
+  return rc->o.precision == MN_RANDCONV_SINGLE ? sizeof(float) : sizeof(double);
 }
 
 mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
@@ -460,35 +312,24 @@ mn_status mn_randconv_features(const mn_randconv *rc, size_t n, const double *x,
     return mn_error_set(MN_ERR_ARG,
                         "randconv: filter range [%zu, %zu) is outside [0, %zu) or does not "
                         "start at a multiple of %d", f0, f1, rc->o.filters, MN_RANDCONV_CHUNK);
-  if (ldo < 2 * rc->P * (f1 - f0))
+  const size_t D = 2 * rc->P * (f1 - f0), T = mn_rc_threads();
+  if (ldo < D)
     return mn_error_set(MN_ERR_ARG, "randconv: output leading dimension %zu too small", ldo);
-  rc_scratch w[RC_MAX_THREADS];
-  const size_t T = n_threads();
-  mn_status s = scratch_alloc(rc, f1 - f0, T, w);
-  if (!s) features_parallel(rc, n, x, f0, f1, out, ldo, w, T);
-  if (!s) scratch_free(T, w);
-  return s;
-}
-
-/* G's lower triangle += the products of features [col, col + kc) of the n
- * rows of Phi (row-major, ld D), panel by panel: dsyrk on the diagonal
- * block, one dgemm (its width the panel's, 384 = a multiple of 8: see the
- * test block below) for the rows under it.  The same calls whatever holds
- * the panels, so packed and wrapped dense storage get the same bits. */
-static void accumulate_panels(size_t n, const double *Phi, size_t D, size_t col, size_t kc,
-                              mn_pmat *G)
-{
-  for (size_t J = 0; J < G->npanels; J++) {
-    const size_t c0 = J * G->nb, w = n - c0 < G->nb ? n - c0 : G->nb, below = n - c0 - w;
-    size_t ld;
-    double *A = mn_pmat_panel(G, J, &ld);
-    const double *Pj = Phi + c0 * D + col;
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)w, (int)kc, 1.0, Pj, (int)D, 1.0,
-                A, (int)ld);
-    if (below)
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)below, (int)w, (int)kc, 1.0,
-                  Pj + w * D, (int)D, Pj, (int)D, 1.0, A + w, (int)ld);
+  if (rc->o.precision == MN_RANDCONV_DOUBLE)
+    return mn_rc_features_d(rc, n, x, f0, f1, out, ldo, T);
+  /* Single precision: one batch of rows at a time through a float buffer. */
+  const size_t rows = 4096;
+  float *buf = malloc(rows * D * sizeof *buf);
+  if (!buf) return mn_error_set(MN_ERR_NOMEM, "out of memory for the features");
+  mn_status s = MN_OK;
+  for (size_t i0 = 0; i0 < n && !s; i0 += rows) {
+    const size_t nr = n - i0 < rows ? n - i0 : rows;
+    s = mn_rc_features_s(rc, nr, x + i0 * rc->h * rc->w * rc->ch, f0, f1, buf, D, T);
+    for (size_t i = 0; i < nr && !s; i++)
+      for (size_t l = 0; l < D; l++) out[(i0 + i) * ldo + l] = (double)buf[i * D + l];
   }
+  free(buf);
+  return s;
 }
 
 mn_status mn_randconv_gram_pmat(const mn_randconv *rc, size_t n, const double *x,
@@ -496,67 +337,11 @@ mn_status mn_randconv_gram_pmat(const mn_randconv *rc, size_t n, const double *x
                                 double *Gx, size_t ldgx, double *sq_test,
                                 mn_progress *progress, double *t_features, double *t_gram)
 {
-  const size_t F = rc->o.filters, B = rc->o.block < F ? rc->o.block : F, twoP = 2 * rc->P;
-  const size_t D = twoP * B;
   if (G->n != n || G->prec != MN_PREC_DOUBLE || (m && (!Gx || !sq_test || ldgx < m)))
     return mn_error_set(MN_ERR_ARG, "randconv: bad Gram output dimensions");
-  double tf = 0, tg = 0;
-  rc_scratch w[RC_MAX_THREADS];
-  const size_t T = n_threads();
-  double *Phi = malloc((n * D + 1) * sizeof *Phi), *Phit = malloc((m * D + 1) * sizeof *Phit);
-  mn_status s = scratch_alloc(rc, B, T, w);
-  const int have_scratch = s == MN_OK;
-  if (!s && (!Phi || !Phit))
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory for a block of %zu filters' features of %zu "
-                     "images", B, n + m);
-  if (s) goto done;
-  mn_progress_begin(progress, "randconv", (double)F);
-  for (size_t f0 = 0; f0 < F; f0 += B) {
-    const size_t f1 = f0 + B < F ? f0 + B : F;
-    double t0 = mn_time_now();
-    features_parallel(rc, n, x, f0, f1, Phi, D, w, T);
-    if (m) features_parallel(rc, m, xt, f0, f1, Phit, D, w, T);
-    double t1 = mn_time_now();
-    tf += t1 - t0;
-    /* One set of BLAS calls per fixed chunk of filters, in filter order. */
-    for (size_t c0 = f0; c0 < f1; c0 += MN_RANDCONV_CHUNK) {
-      const size_t c1 = c0 + MN_RANDCONV_CHUNK < f1 ? c0 + MN_RANDCONV_CHUNK : f1;
-      const size_t col = (c0 - f0) * twoP, kc = (c1 - c0) * twoP;
-      accumulate_panels(n, Phi, D, col, kc, G);
-      if (m) {
-        /* The multiple-of-8 part of the columns by dgemm, the rest by a
-         * plain loop: OpenBLAS's dgemm gives thread-count-dependent bits in
-         * the edge columns of other widths (measured). */
-        const size_t n8 = n & ~(size_t)7;
-        if (n8)
-          cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)n8, (int)kc, 1.0,
-                      Phit + col, (int)D, Phi + col, (int)D, 1.0, Gx, (int)ldgx);
-        for (size_t j = n8; j < n; j++)
-          for (size_t i = 0; i < m; i++) {
-            const double *a = Phit + i * D + col, *b = Phi + j * D + col;
-            double acc = 0;
-            for (size_t l = 0; l < kc; l++) acc += a[l] * b[l];
-            Gx[i + j * ldgx] += acc;
-          }
-        for (size_t i = 0; i < m; i++) {
-          const double *r = Phit + i * D + col;
-          double acc = 0;
-          for (size_t j = 0; j < kc; j++) acc += r[j] * r[j];
-          sq_test[i] += acc;
-        }
-      }
-    }
-    tg += mn_time_now() - t1;
-    mn_progress_update(progress, (double)f1);
-  }
-  mn_progress_end(progress);
-done:
-  if (have_scratch) scratch_free(T, w);
-  free(Phi);
-  free(Phit);
-  if (t_features) *t_features = tf;
-  if (t_gram) *t_gram = tg;
-  return s;
+  return rc->o.precision == MN_RANDCONV_SINGLE
+             ? mn_rc_gram_s(rc, n, x, m, xt, G, Gx, ldgx, sq_test, progress, t_features, t_gram)
+             : mn_rc_gram_d(rc, n, x, m, xt, G, Gx, ldgx, sq_test, progress, t_features, t_gram);
 }
 
 mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
@@ -612,9 +397,10 @@ void mn_randconv_kernel_source(const mn_randconv *rc, const mn_dataset *train,
   src->d = mn_randconv_dim(rc);
   src->y = train->y;
   src->y_test = ctx->test ? test->y : NULL;
-  const size_t nf = rc->o.block < rc->o.filters ? rc->o.block : rc->o.filters;
-  src->scratch_fixed = scratch_bytes(rc);
-  src->scratch_per_sample = (2 * rc->P * nf + 1) * sizeof(double);
+  const size_t T = mn_rc_threads(), D = 2 * rc->P * block_filters(rc);
+  src->scratch_fixed = mn_rc_features_scratch(rc, T) + T * RC_TILE_ROWS * MN_PMAT_NB * real_size(rc) +
+                       2 * D * sizeof(double) + rc->o.filters * rc->p * sizeof(float);
+  src->scratch_per_sample = D * real_size(rc) + 2 * sizeof(double);
   src->build = source_build;
   src->ctx = ctx;
 }

@@ -269,6 +269,8 @@ static const char *const features_names[] = {"none", "gabor", "randconv", "rff"}
 static const char *name_kernel(int k) { return mn_kernel_kind_name((mn_kernel_kind)k); }
 static const char *name_inputs(int k) { return mn_inputs_kind_name((mn_inputs_kind)k); }
 static const char *name_source(int k) { return mn_randconv_source_name((mn_randconv_source)k); }
+static const char *name_pooling(int k) { return k == MN_RANDCONV_POOL_SUM ? "sum" : k == 0 ? "avg" : "unknown"; }
+static const char *name_precision(int k) { return k == MN_RANDCONV_DOUBLE ? "double" : k == 0 ? "single" : "unknown"; }
 static const char *name_features(int k) { return features_names[k]; }
 static const char *name_scale(int k) { return mn_scale_kind_name((mn_scale_kind)k); }
 
@@ -277,7 +279,9 @@ typedef enum { F_DBL, F_SIZE, F_INT, F_U64, F_STR, F_ENUM } field_type;
  * signed and unsigned int may alias). */
 _Static_assert(sizeof(mn_kernel_kind) == sizeof(int) && sizeof(mn_features_kind) == sizeof(int) &&
                sizeof(mn_inputs_kind) == sizeof(int) && sizeof(mn_scale_kind) == sizeof(int) &&
-               sizeof(mn_randconv_source) == sizeof(int), "enums are int-sized");
+               sizeof(mn_randconv_source) == sizeof(int) &&
+               sizeof(mn_randconv_pooling) == sizeof(int) &&
+               sizeof(mn_randconv_precision) == sizeof(int), "enums are int-sized");
 typedef enum { ON_MODEL, ON_RAW } field_base; /* mn_model_file, or its raw dataset */
 
 typedef struct {
@@ -320,6 +324,9 @@ static const field fields[] = {
   M_(F_DBL, "randconv.zca_eps", pipe.randconv.zca_eps),
   M_(F_SIZE, "randconv.whiten_samples", pipe.randconv.whiten_samples),
   M_(F_SIZE, "randconv.pool", pipe.randconv.pool),
+  ME("randconv.pooling", pipe.randconv.pooling, name_pooling, 2),
+  M_(F_INT, "randconv.standardize", pipe.randconv.standardize),
+  ME("randconv.precision", pipe.randconv.precision, name_precision, 2),
   M_(F_SIZE, "randconv.block", pipe.randconv.block),
   M_(F_U64, "randconv.seed", pipe.randconv.seed),
   M_(F_SIZE, "rff.D", pipe.rff.D),

@@ -15,6 +15,10 @@ static mn_dataset *images(size_t n, size_t h, size_t w, size_t ch, uint64_t seed
   return ds;
 }
 
+/* The precision make() builds maps in (tests switch it; double: the
+ * references below hold to 1e-12 there). */
+static mn_randconv_precision rc_precision = MN_RANDCONV_DOUBLE;
+
 static mn_randconv *make(const mn_dataset *ds, size_t F, size_t k, size_t pool,
                          mn_randconv_source src, size_t block, uint64_t seed)
 {
@@ -24,6 +28,7 @@ static mn_randconv *make(const mn_dataset *ds, size_t F, size_t k, size_t pool,
   o.pool = pool;
   o.source = src;
   o.block = block;
+  o.precision = rc_precision;
   o.seed = seed;
   o.whiten_samples = 2000;
   mn_randconv *rc = NULL;

@@ -78,11 +78,15 @@ static void test_features_vs_naive(void)
       {9, 8, 3, 3, 2, 70, MN_RANDCONV_PATCHES}, {12, 12, 1, 5, 3, 20, MN_RANDCONV_GAUSSIAN},
       {7, 7, 1, 7, 1, 5, MN_RANDCONV_PATCHES},  {10, 6, 2, 2, 2, 130, MN_RANDCONV_GAUSSIAN},
       {32, 32, 3, 6, 2, 64, MN_RANDCONV_PATCHES}};
-  for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+  const size_t ncase = sizeof cases / sizeof cases[0];
+  /* Every case in double, then in single precision (the same bound). */
+  for (size_t t2 = 0; t2 < 2 * ncase; t2++) {
+    const size_t t = t2 % ncase;
+    rc_precision = t2 < ncase ? MN_RANDCONV_DOUBLE : MN_RANDCONV_SINGLE;
     const size_t h = cases[t].h, w = cases[t].w, ch = cases[t].ch, F = cases[t].F;
     const size_t n = 11;
     mn_dataset *ds = images(n, h, w, ch, 100 + t);
-    mn_randconv *rc = make(ds, F, cases[t].k, cases[t].pool, cases[t].src, 64, 3);
+    mn_randconv *rc = make(ds, F, cases[t].k, cases[t].pool, cases[t].src, 256, 3);
     if (!ds || !rc) {
       mn_dataset_destroy(&ds);
       mn_randconv_destroy(&rc);
@@ -103,8 +107,8 @@ static void test_features_vs_naive(void)
       }
     }
     TU_CHECK(scale > 0, "case %zu: all features zero", t);
-    TU_CHECK(worst <= 1e-5 * scale, "case %zu (%zux%zux%zu k=%zu pool=%zu F=%zu): max error "
-             "%.3g vs scale %.3g", t, h, w, ch, cases[t].k, cases[t].pool, F, worst, scale);
+    TU_CHECK(worst <= 1e-5 * scale, "case %zu%s (%zux%zux%zu k=%zu pool=%zu F=%zu): max error "
+             "%.3g vs scale %.3g", t, t2 < ncase ? "" : " single", h, w, ch, cases[t].k, cases[t].pool, F, worst, scale);
     /* Unit directions. */
     for (size_t f = 0; f < F; f++) {
       const double *d = mn_randconv_direction(rc, f);
@@ -118,6 +122,7 @@ static void test_features_vs_naive(void)
     mn_randconv_destroy(&rc);
     mn_dataset_destroy(&ds);
   }
+  rc_precision = MN_RANDCONV_DOUBLE;
 }
 
 /* Z = V (S + eps I)^(-1/2) V^T must be exactly symmetric and positive with
@@ -126,7 +131,7 @@ static void test_features_vs_naive(void)
 static void test_whitening(void)
 {
   mn_dataset *ds = images(40, 10, 10, 3, 7);
-  mn_randconv *rc = make(ds, 8, 4, 2, MN_RANDCONV_PATCHES, 64, 1);
+  mn_randconv *rc = make(ds, 8, 4, 2, MN_RANDCONV_PATCHES, 256, 1);
   if (rc) {
     const size_t p = mn_randconv_patch_len(rc);
     const double *Z = mn_randconv_zca(rc);
@@ -168,7 +173,7 @@ static void test_gram_vs_explicit(void)
 {
   const size_t n = 23, m = 11, F = 150;
   mn_dataset *tr = images(n, 10, 10, 3, 21), *te = images(m, 10, 10, 3, 22);
-  mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 64, 5);
+  mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 256, 5);
   if (!rc) goto out;
   const size_t D = mn_randconv_dim(rc);
   double *Phi = malloc(n * D * sizeof *Phi), *Pht = malloc(m * D * sizeof *Pht);
@@ -211,10 +216,10 @@ out:
 
 static void test_bits_blocks_threads(void)
 {
-  const size_t n = 37, m = 9, F = 150;
+  const size_t n = 37, m = 9, F = 600;
   mn_dataset *tr = images(n, 9, 9, 3, 31), *te = images(m, 9, 9, 3, 32);
   double *G[5], *Gx[5], *sqt[5];
-  const size_t blocks[5] = {64, 128, 192, 1024, 64};
+  const size_t blocks[5] = {256, 512, 768, 1024, 256};
   const int threads[5] = {0, 0, 0, 0, 1}; /* 0: BLAS default */
   int ok = 1;
   for (int t = 0; t < 5; t++) {
@@ -227,14 +232,14 @@ static void test_bits_blocks_threads(void)
     else ok = 0;
     /* Features of a sub-range equal the same columns of the full range. */
     if (rc && t == 0) {
-      const size_t D = mn_randconv_dim(rc), Ds = 2 * 4 * (F - 64);
+      const size_t D = mn_randconv_dim(rc), Ds = 2 * 4 * (F - 256);
       double *all = malloc(n * D * sizeof *all), *sub = malloc(n * Ds * sizeof *sub);
       mn_randconv_features(rc, n, tr->x, 0, F, all, D);
-      mn_randconv_features(rc, n, tr->x, 64, F, sub, Ds);
+      mn_randconv_features(rc, n, tr->x, 256, F, sub, Ds);
       int same = 1;
       for (size_t i = 0; i < n; i++)
-        same &= !memcmp(all + i * D + 2 * 4 * 64, sub + i * Ds, Ds * sizeof *sub);
-      TU_CHECK(same, "features of filters [64, %zu) differ from the full range's", F);
+        same &= !memcmp(all + i * D + 2 * 4 * 256, sub + i * Ds, Ds * sizeof *sub);
+      TU_CHECK(same, "features of filters [256, %zu) differ from the full range's", F);
       free(all);
       free(sub);
     }
@@ -263,10 +268,10 @@ static void test_seeds(void)
 {
   mn_dataset *ds = images(20, 8, 8, 1, 41);
   for (int src = 0; src < 2; src++) {
-    mn_randconv *a = make(ds, 10, 3, 2, (mn_randconv_source)src, 64, 1);
-    mn_randconv *b = make(ds, 10, 3, 2, (mn_randconv_source)src, 64, 1);
-    mn_randconv *c = make(ds, 10, 3, 2, (mn_randconv_source)src, 64, 2);
-    mn_randconv *d = make(ds, 4, 3, 2, (mn_randconv_source)src, 64, 1);
+    mn_randconv *a = make(ds, 10, 3, 2, (mn_randconv_source)src, 256, 1);
+    mn_randconv *b = make(ds, 10, 3, 2, (mn_randconv_source)src, 256, 1);
+    mn_randconv *c = make(ds, 10, 3, 2, (mn_randconv_source)src, 256, 2);
+    mn_randconv *d = make(ds, 4, 3, 2, (mn_randconv_source)src, 256, 1);
     if (a && b && c && d) {
       const size_t p = mn_randconv_patch_len(a);
       TU_CHECK(!memcmp(mn_randconv_direction(a, 9), mn_randconv_direction(b, 9),
@@ -290,7 +295,7 @@ static void test_fit_source_vs_data(void)
 {
   const size_t n = 60, m = 25, F = 100;
   mn_dataset *tr = images(n, 8, 8, 1, 51), *te = images(m, 8, 8, 1, 52);
-  mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 64, 4);
+  mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 256, 4);
   if (!rc) goto out;
   const size_t D = mn_randconv_dim(rc);
   mn_dataset *ftr = NULL, *fte = NULL;

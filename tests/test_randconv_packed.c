@@ -40,7 +40,7 @@ static int same_lower(const mn_pmat *a, const mn_pmat *b)
 
 static void test_gram_packed_vs_dense(void)
 {
-  const size_t n = 203, m = 13, F = 128, nbs[2] = {MN_PMAT_NB, 40}, blocks[2] = {64, 128};
+  const size_t n = 203, m = 13, F = 520, nbs[2] = {MN_PMAT_NB, 40}, blocks[2] = {256, 512};
   mn_dataset *tr = images(n, 8, 8, 1, 61), *te = images(m, 8, 8, 1, 62);
   double *K = malloc(n * n * sizeof *K), *Kt0 = malloc(m * n * sizeof *Kt0);
   double *Kt1 = malloc(m * n * sizeof *Kt1);
@@ -70,10 +70,10 @@ static void test_gram_packed_vs_dense(void)
       for (size_t j = 0; j < n; j++)
         for (size_t i = 0; i < j; i++) upper &= K[i + j * n] == 7.0;
       TU_CHECK(upper, "the dense strict upper triangle was touched");
-      /* The default panel width at every block: the same bits as block 64. */
+      /* The default panel width at every block: the same bits as block 256. */
       if (t == 0 && !ref) ref = pk, pk = NULL;
       else if (t == 0)
-        TU_CHECK(same_lower(ref, pk), "block %zu: packed K differs from block 64", blocks[b]);
+        TU_CHECK(same_lower(ref, pk), "block %zu: packed K differs from block 256", blocks[b]);
       /* Another panel width moves the dsyrk/dgemm split, whose roundings
        * differ (measured: up to ~8 ulps).  Sums of D = 1024 non-negative
        * products: bounded by gamma_D, so 64 ulps is far inside it. */
@@ -113,10 +113,10 @@ static mn_status fit(const mn_randconv *rc, const mn_dataset *tr, const mn_datas
 static void test_fit_packed_vs_chol(void)
 {
   /* n > 384: two panels, the second 17 wide. */
-  const size_t n = 401, m = 31, F = 128, c = 10;
+  const size_t n = 401, m = 31, F = 520, c = 10;
   mn_dataset *tr = images(n, 8, 8, 1, 71), *te = images(m, 8, 8, 1, 72);
-  mn_randconv *rc64 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 64, 7);
-  mn_randconv *rc128 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 128, 7);
+  mn_randconv *rc64 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 256, 7);
+  mn_randconv *rc128 = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 512, 7);
   const mn_kernel_kind kinds[2] = {MN_KERNEL_GAUSSIAN, MN_KERNEL_LINEAR};
   for (int t = 0; rc64 && rc128 && t < 2; t++) {
     mn_fit_opts o = mn_fit_opts_default();
@@ -153,7 +153,7 @@ static void test_fit_packed_vs_chol(void)
                rd.train_error);
       TU_CHECK(rp.bytes_K == mn_pmat_elements(n, MN_PMAT_NB) * sizeof(double), "bytes_K");
       TU_CHECK(!memcmp(ap, aq, n * c * sizeof *ap) && !memcmp(pp, pq, sizeof pp),
-               "kernel %d: packed alpha differs between blocks 64 and 128", t);
+               "kernel %d: packed alpha differs between blocks 256 and 512", t);
     }
     free(ad);
     free(ap);

@@ -16,27 +16,43 @@
  *      vectors (source "gaussian") or whitened random training patches
  *      (source "patches", Coates & Ng's "random patches" dictionary);
  *   3. the two-sided rectifier max(0, z_f - b) and max(0, -z_f - b);
- *   4. average pooling over a pool × pool grid of image regions (the
- *      positions split into near-equal row and column bands), then a
- *      factor 1/sqrt(F), so that ||phi||^2 is an average over filters
- *      and a kernel bandwidth keeps its meaning whatever F is.
+ *   4. pooling over a pool × pool grid of image regions (the positions
+ *      split into near-equal row and column bands): the average (default)
+ *      or the sum, then a factor 1/sqrt(F), so that ||phi||^2 is an
+ *      average over filters and a kernel bandwidth keeps its meaning
+ *      whatever F is;
+ *   5. optionally (standardize) each feature minus its mean over the
+ *      training images, divided by its standard deviation there (a
+ *      feature constant on the training set becomes 0), all times
+ *      1/sqrt(D), so that the mean squared norm is 1 (the pipelines of
+ *      Coates & Ng and KeystoneML standardize before their linear model).
  *
  * Features per image: D = 2 · pool^2 · F, laid out filter-major:
  * phi[f · 2 pool^2 + s · pool^2 + q], s = 0 for max(0, z - b), 1 for
  * max(0, -z - b), q = region (row band · pool + column band).
  *
- * Steps 1-2 are one double-precision GEMM per batch of 8 images and block
- * of filters (im2col patches × the filters with whitening and mean removal
- * folded in: z_f = (w'_f . p) / s(p) - w_f . Z m, w'_f = Z w_f minus its
- * mean); everything is in double.  Batches run on as many threads as BLAS
- * has (BLAS single-threaded meanwhile), each image's work on one thread.
+ * Steps 1-2 are one GEMM per batch of 8 images and chunk of 256 filters
+ * (im2col patches × the filters with whitening and mean removal folded in:
+ * z_f = (w'_f . p) / s(p) - w_f . Z m, w'_f = Z w_f minus its mean), in
+ * single precision by default (the contrast factors and offsets in double),
+ * or in double.  The Gram matrix is accumulated tile by tile (panels of
+ * MN_PMAT_NB columns, 1152-row tiles): per tile and chunk one GEMM of the
+ * features in the map's precision, added to the double K; K's diagonal and
+ * the test norms are sums of squares in double.  Single precision costs
+ * ~1e-7 relative in K's entries (tests/test_randconv_prec.c bounds it; the
+ * README gives its effect on the answer) and runs at twice the rate.
+ *
+ * Threads: image batches and tiles are shared by as many threads as BLAS
+ * has, each calling a single-threaded GEMM of a fixed shape (BLAS set to
+ * one thread meanwhile), so the work of any image or tile never depends on
+ * the thread count.
  *
  * Determinism: the features of one image depend only on the seed, the
- * options and the training images used for whitening; Gram sums run over
- * fixed chunks of MN_RANDCONV_CHUNK filters in filter order, each its own
- * BLAS call, so the result has the same bits whatever the block size (the
- * filters whose features are held at once) and the BLAS thread count (1 or
- * 2 threads tested; OpenBLAS's dgemm with these fixed shapes).
+ * options and the training images; the sums run over fixed chunks of
+ * MN_RANDCONV_CHUNK filters in filter order, each its own GEMM of a shape
+ * set by n, m and F alone, so the result has the same bits whatever the
+ * block size (the filters whose features are held at once) and the thread
+ * count (tests/test_randconv.c checks 1 and 2 threads and several blocks).
  */
 #ifndef MINNORM_RANDCONV_H
 #define MINNORM_RANDCONV_H
@@ -49,8 +65,14 @@
 #include "minnorm/progress.h"
 #include "minnorm/status.h"
 
-/* Filters per Gram accumulation step (fixed: part of the result's bits). */
-#define MN_RANDCONV_CHUNK 64
+/* Filters per accumulation step (fixed: part of the result's bits).  Each
+ * step is one GEMM of 2 pool^2 · 256 features per tile of K, computed in
+ * the map's precision and added to the double K; every block of filters
+ * held at once is a whole number of steps. */
+#define MN_RANDCONV_CHUNK 256
+
+typedef enum { MN_RANDCONV_SINGLE = 0, MN_RANDCONV_DOUBLE } mn_randconv_precision;
+typedef enum { MN_RANDCONV_POOL_AVG = 0, MN_RANDCONV_POOL_SUM } mn_randconv_pooling;
 
 typedef enum { MN_RANDCONV_PATCHES = 0, MN_RANDCONV_GAUSSIAN } mn_randconv_source;
 
@@ -62,8 +84,13 @@ typedef struct {
   double zca_eps;         /* whitening regularizer > 0 (default 0.1)         */
   size_t whiten_samples;  /* patches for mean and covariance (default 100000)*/
   size_t pool;            /* pooling grid side (default 2: quadrants)        */
+  mn_randconv_pooling pooling; /* average (default) or sum over a region     */
+  int standardize;        /* 1: each feature minus its training mean, over
+                             its training sd, all over sqrt(D) (default 0)   */
+  mn_randconv_precision precision; /* convolution and block products: single
+                             (default; sums of blocks in double) or double   */
   size_t block;           /* filters whose features are held at once; a
-                             multiple of MN_RANDCONV_CHUNK (default 256)     */
+                             multiple of MN_RANDCONV_CHUNK (default 1024)    */
   uint64_t seed;          /* default 1                                       */
 } mn_randconv_opts;
 

@@ -23,6 +23,7 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (!strcmp(argv[*i], "--cg")) { c->fit.cg_compare = 1; return 1; }
   if (!strcmp(argv[*i], "--allow-unconverged")) { c->fit.allow_unconverged = 1; return 1; }
   if (!strcmp(argv[*i], "--progress")) { c->progress = 1; return 1; }
+  if (!strcmp(argv[*i], "--randconv-standardize")) { c->pipe.randconv.standardize = 1; return 1; }
 #define FLAG(name) ((r = cli_flag(argc, argv, i, name, &v)) != 0)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
   if (FLAG("--data")) OK((c->pipe.data = v, 0));
@@ -77,6 +78,25 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (FLAG("--randconv-zca")) OK(cli_double("--randconv-zca", v, &c->pipe.randconv.zca_eps));
   if (FLAG("--randconv-pool")) OK(cli_size("--randconv-pool", v, &c->pipe.randconv.pool));
   if (FLAG("--randconv-block")) OK(cli_size("--randconv-block", v, &c->pipe.randconv.block));
+  if (FLAG("--randconv-pooling")) {
+    if (r < 0) return -1;
+    if (!strcmp(v, "avg") || !strcmp(v, "sum")) {
+      c->pipe.randconv.pooling = !strcmp(v, "sum") ? MN_RANDCONV_POOL_SUM : MN_RANDCONV_POOL_AVG;
+      return 1;
+    }
+    mn_error_set(MN_ERR_ARG, "--randconv-pooling '%s': expected avg or sum", v);
+    return -1;
+  }
+  if (FLAG("--randconv-precision")) {
+    if (r < 0) return -1;
+    if (!strcmp(v, "single") || !strcmp(v, "double")) {
+      c->pipe.randconv.precision = !strcmp(v, "double") ? MN_RANDCONV_DOUBLE : MN_RANDCONV_SINGLE;
+      return 1;
+    }
+    mn_error_set(MN_ERR_ARG, "--randconv-precision '%s': expected single or double", v);
+    return -1;
+  }
+
   if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
   if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));
   if (FLAG("--seed")) {
@@ -160,8 +180,11 @@ const char *cli_common_features_name(const cli_common *c)
   static char buf[128];
   const mn_randconv_opts *r = &c->pipe.randconv;
   if (c->pipe.features == MN_FEATURES_RANDCONV)
-    snprintf(buf, sizeof buf, "randconv(F=%zu,k=%zu,%s,bias=%g,zca=%g,pool=%zu)", r->filters,
-             r->patch, mn_randconv_source_name(r->source), r->bias, r->zca_eps, r->pool);
+    snprintf(buf, sizeof buf, "randconv(F=%zu,k=%zu,%s,bias=%g,zca=%g,pool=%zu%s%s%s)",
+             r->filters, r->patch, mn_randconv_source_name(r->source), r->bias, r->zca_eps,
+             r->pool, r->pooling == MN_RANDCONV_POOL_SUM ? ",sum" : "",
+             r->standardize ? ",standardized" : "",
+             r->precision == MN_RANDCONV_DOUBLE ? ",double" : "");
   else if (c->pipe.features == MN_FEATURES_RFF && c->pipe.rff.gamma > 0)
     snprintf(buf, sizeof buf, "rff(D=%zu,gamma=%g)", c->pipe.rff.D, c->pipe.rff.gamma);
   else if (c->pipe.features == MN_FEATURES_RFF)
@@ -229,7 +252,12 @@ void cli_common_help(FILE *f)
 "  --randconv-bias B    rectifier threshold (default 0.5)\n"
 "  --randconv-zca E     whitening regularizer (default 0.1)\n"
 "  --randconv-pool Q    pooling grid Q x Q (default 2)\n"
-"  --randconv-block B   filters held at once, multiple of 64 (default 256;\n"
+"  --randconv-pooling P avg | sum over each pooling region (default avg)\n"
+"  --randconv-standardize  each feature minus its training mean, over its\n"
+"                       training sd, all over sqrt(D) (default off)\n"
+"  --randconv-precision P  single | double: the convolution and the block\n"
+"                       products (default single; K summed in double)\n"
+"  --randconv-block B   filters held at once, multiple of 256 (default 1024;\n"
 "                       memory only: the result has the same bits for any B)\n"
 "randomization (Zhang et al. 2017; deterministic for a given --seed):\n"
 "  --labels L           true | random | corrupt:P (default true); corrupt:P\n"

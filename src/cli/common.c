@@ -388,7 +388,8 @@ int cli_usage_error(const char *cmd)
 mn_status cli_common_pipeline(const cli_common *c, mn_pipeline **out, int *rc)
 {
   mn_status s = mn_pipeline_create(&c->pipe, out);
-  if (s == MN_ERR_ARG) *rc = 2;
+  if (s == MN_ERR_ARG && c->pipe.validate && !strncmp(mn_error_message(), "--validate", 10))
+    *rc = 2;
   return s;
 }
 

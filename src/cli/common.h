@@ -46,11 +46,11 @@ void cli_common_help_tail(FILE *f);
  * stderr and returns 2, the usage-error exit code. */
 int cli_usage_error(const char *cmd);
 
-/* mn_pipeline_create(&c->pipe, out), and on MN_ERR_ARG sets *rc = 2: a
- * refusal of the options against the data (--validate V >= the training
- * rows or V + n beyond them, --n beyond the file, an image too small for
- * the Gabor scales) is a usage error, as the checks before any file is read
- * are. */
+/* mn_pipeline_create(&c->pipe, out); when it refuses the validation split
+ * against the data (--validate V >= the training rows, or V + n beyond
+ * them: MN_ERR_ARG with a message that starts "--validate") sets *rc = 2,
+ * a usage error like --validate's checks before any file is read.  Other
+ * failures leave *rc alone (--n beyond the file stays a data error, 1). */
 mn_status cli_common_pipeline(const cli_common *c, mn_pipeline **out, int *rc);
 
 /* "none", e.g. "gabor(J=3,L=8)" or "randconv(F=1024,k=6,patches,...)" for

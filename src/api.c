@@ -169,7 +169,7 @@ static mn_status make_report(mn_api_model *m, const char *options, const mn_data
     return mn_error_set(MN_ERR_NOMEM, "out of memory for the report");
   }
   const mn_transform tr = mn_transform_default();
-  const mn_report_meta meta = {cmd, "array", &tr, 0.0, NULL, NULL};
+  const mn_report_meta meta = {cmd, "array", &tr, 0.0, NULL, NULL, 0, 0};
   mn_report_json_stream(f, &meta, &m->opts, train, NULL, &m->res);
   int bad = ferror(f);
   if (fclose(f) || bad) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "minnorm/dataset.h"
+#include "minnorm/rng.h"
 #include "dataset_own.h"
 
 mn_status mn_dataset_create(size_t n, size_t d, int nclass, mn_dataset **out)
@@ -246,8 +247,15 @@ static mn_status load_images_pair(const char *kind, const char *dir, const mn_lo
 {
   mn_status s = MN_OK;
   MN_TRY_GOTO(s, load_images(kind, dir, "train", o->n, o->max_bytes, train), fail);
-  MN_TRY_GOTO(s, load_images(kind, dir, "test", o->n_test,
-                             mn_own_budget_left(o->max_bytes, *train), test), fail);
+  if (o->skip_test) {
+    MN_TRY_GOTO(s, mn_dataset_create(0, (*train)->d, (*train)->nclass, test), fail);
+    (*test)->h = (*train)->h;
+    (*test)->w = (*train)->w;
+    (*test)->channels = (*train)->channels;
+  } else {
+    MN_TRY_GOTO(s, load_images(kind, dir, "test", o->n_test,
+                               mn_own_budget_left(o->max_bytes, *train), test), fail);
+  }
   if (o->d && (*train)->d != o->d) {
     s = mn_error_set(MN_ERR_FORMAT, "%s: %zu features per image, expected %zu",
                      (*train)->path[0], (*train)->d, o->d);
@@ -270,6 +278,96 @@ fail:
   return s;
 }
 
+void mn_dataset_validation_rows(size_t N, size_t V, uint64_t seed, size_t *idx)
+{
+  mn_rng r;
+  mn_rng_seed(&r, seed, MN_STREAM_VALIDATE);
+  mn_rng_subset(&r, N, V, idx);
+}
+
+/* The validation split of mn_dataset_load_pair: *all holds the whole
+ * training file (N rows, unscaled or scaled per row); moves its validation
+ * rows into a new *val and keeps the first n of the others in place (in
+ * file order: each kept row moves only forward, so memmove in place is
+ * safe).  Peak memory: N + V rows. */
+static mn_status split_validation(mn_dataset *all, size_t n, size_t V, uint64_t seed,
+                                  mn_dataset **val)
+{
+  *val = NULL;
+  const size_t N = all->n, d = all->d;
+  if (V >= N)
+    return mn_error_set(MN_ERR_ARG, "--validate %zu: the training file holds %zu rows; the "
+                                    "validation set must leave some for training (at most %zu)",
+                        V, N, N - 1);
+  if (n > N - V)
+    return mn_error_set(MN_ERR_ARG, "--validate %zu with --n %zu: needs %zu training rows but "
+                                    "the file holds %zu (at most --n %zu beside the validation "
+                                    "set)", V, n, n + V, N, N - V);
+  if (n == 0) n = N - V;
+  size_t *idx = malloc(V * sizeof *idx);
+  if (!idx) return mn_error_set(MN_ERR_NOMEM, "validation split: out of memory for %zu rows", V);
+  mn_dataset_validation_rows(N, V, seed, idx);
+  mn_status s = mn_dataset_create(V, d, all->nclass, val);
+  if (!s) s = mn_dataset_copy_meta(*val, all);
+  if (s) {
+    free(idx);
+    mn_dataset_destroy(val);
+    return s;
+  }
+  (*val)->h = all->h;
+  (*val)->w = all->w;
+  (*val)->channels = all->channels;
+  for (size_t k = 0; k < V; k++) {
+    memcpy((*val)->x + k * d, all->x + idx[k] * d, d * sizeof(double));
+    (*val)->y[k] = all->y[idx[k]];
+  }
+  size_t kept = 0, next = 0; /* next: the first validation index not passed */
+  for (size_t i = 0; i < N && kept < n; i++) {
+    if (next < V && idx[next] == i) {
+      next++;
+      continue;
+    }
+    if (kept != i) {
+      memmove(all->x + kept * d, all->x + i * d, d * sizeof(double));
+      all->y[kept] = all->y[i];
+    }
+    kept++;
+  }
+  all->n = n;
+  free(idx);
+  return MN_OK;
+}
+
+static mn_status load_validated(const char *spec, const mn_load_opts *o, mn_dataset **train,
+                                mn_dataset **test)
+{
+  if (o->n_test)
+    return mn_error_set(MN_ERR_ARG, "--validate %zu: the validation rows replace the test set; "
+                                    "--n-test does not apply", o->validate);
+  mn_load_opts w = *o;
+  w.n = 0;
+  w.validate = 0;
+  w.skip_test = 1;
+  /* Standardize after the split, with the training rows' statistics: the
+   * loaders' "none" gives the values standardize starts from. */
+  if (o->scale == MN_SCALE_STANDARDIZE) w.scale = MN_SCALE_NONE;
+  mn_dataset *val = NULL;
+  mn_status s = MN_OK;
+  MN_TRY_GOTO(s, mn_dataset_load_pair(spec, &w, train, test), fail);
+  MN_TRY_GOTO(s, split_validation(*train, o->n, o->validate, o->validate_seed, &val), fail);
+  mn_dataset_destroy(test);
+  *test = val;
+  val = NULL;
+  if (o->scale == MN_SCALE_STANDARDIZE)
+    MN_TRY_GOTO(s, mn_own_scale(MN_SCALE_STANDARDIZE, o, *train, *test), fail);
+  return MN_OK;
+fail:
+  mn_dataset_destroy(&val);
+  mn_dataset_destroy(train);
+  mn_dataset_destroy(test);
+  return s;
+}
+
 mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_dataset **train,
                                mn_dataset **test)
 {
@@ -280,6 +378,7 @@ mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_datas
   spec_kind(spec, kind, &rest);
   if (o->scale < MN_SCALE_DEFAULT || o->scale > MN_SCALE_STANDARDIZE)
     return mn_error_set(MN_ERR_ARG, "--scale: unknown scaling %d", (int)o->scale);
+  if (o->validate) return load_validated(spec, o, train, test);
   mn_status s;
   if (!strcmp(kind, "npy")) s = mn_dataset_load_npy(rest, o, train, test);
   else if (!strcmp(kind, "libsvm")) s = mn_dataset_load_libsvm(rest, o, train, test);

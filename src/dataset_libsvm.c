@@ -209,6 +209,7 @@ mn_status mn_dataset_load_libsvm(const char *files, const mn_load_opts *o, mn_da
   if (comma) {
     tp = buf + (comma - files);
     *tp++ = '\0';
+    if (o->skip_test) tp = NULL; /* the test file is not read */
   }
   sv_file a, b;
   memset(&b, 0, sizeof b);

@@ -314,7 +314,7 @@ mn_status mn_dataset_load_npy(const char *files, const mn_load_opts *o, mn_datas
   }
   if (k > 1) MN_TRY_GOTO(s, mn_own_map_labels(part[1], yv, tr->n, cv, nc, NULL, tr->y), fail);
   MN_TRY_GOTO(s, mn_own_set_classes(tr, cv, nc), fail);
-  if (k == 4) {
+  if (k == 4 && !o->skip_test) {
     MN_TRY_GOTO(s, load_set(part[2], part[3], o->n_test, tr->d,
                           mn_own_budget_left(o->max_bytes, tr), test, &tv, &tc, &tN), fail);
     if (!!tc != !!yc || (tc && tc != yc)) {

@@ -48,6 +48,8 @@ const char *mn_pipeline_opts_check(const mn_pipeline_opts *o)
     return "--data KIND:PATH is required (e.g. --data mnist:data/mnist)";
   if (o->scale < MN_SCALE_DEFAULT || o->scale > MN_SCALE_STANDARDIZE)
     return "--scale: expected none, 255 or standardize";
+  if (o->validate && o->n_test)
+    return "--n-test does not apply with --validate: the validation rows replace the test set";
   switch (o->features) {
   case MN_FEATURES_NONE: return NULL;
   case MN_FEATURES_GABOR: return mn_gabor_opts_check(&o->gabor);
@@ -113,6 +115,8 @@ mn_status mn_pipeline_create(const mn_pipeline_opts *o, mn_pipeline **out)
   lo.n_test = o->n_test;
   lo.scale = o->scale;
   lo.max_bytes = o->max_memory;
+  lo.validate = o->validate;
+  lo.validate_seed = o->validate_seed;
   MN_TRY_GOTO(s, mn_dataset_load_pair(p->data, &lo, &p->raw_train, &p->raw_test), fail);
   p->n = p->raw_train->n;
   p->n_test = p->raw_test->n;

@@ -100,7 +100,14 @@ void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k
   json_kv_str(f, "command", meta->command, ",\n");
   json_kv_str(f, "data", meta->data_spec, ",\n");
   json_files(f, "train_files", train);
-  json_files(f, "test_files", test);
+  /* A validation split reads no test file: its rows are training rows. */
+  json_files(f, "test_files", meta->validate ? NULL : test);
+  json_kv_str(f, "evaluation_set", meta->validate ? "validation" : "test", ",\n");
+  if (meta->validate)
+    fprintf(f, "  \"validate\": %zu,\n  \"validate_seed\": %llu,\n", meta->validate,
+            (unsigned long long)meta->validate_seed);
+  else
+    fputs("  \"validate\": null,\n  \"validate_seed\": null,\n", f);
   char lname[64];
   mn_transform_labels_name(meta->tr, lname, sizeof lname);
   fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)meta->tr->seed);
@@ -257,8 +264,8 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
   mn_format_bytes(mn_mem_peak_rss(), mem, sizeof mem);
   mn_transform_labels_name(meta->tr, lname, sizeof lname);
   fprintf(f, "minnorm fit  %s\n", mn_version_string());
-  fprintf(f, "  %-22s %zu x %zu (%zu classes), test %zu\n", "train", r->n, r->d, r->c,
-          r->n_test);
+  fprintf(f, "  %-22s %zu x %zu (%zu classes), %s %zu\n", "train", r->n, r->d, r->c,
+          meta->validate ? "validation" : "test", r->n_test);
   if (meta->tr->labels != MN_LABELS_TRUE || meta->tr->inputs != MN_INPUTS_TRUE)
     fprintf(f, "  %-22s labels %s (%.1f %% changed), inputs %s, seed %llu\n", "randomization",
             lname, 100 * meta->labels_changed, mn_inputs_kind_name(meta->tr->inputs),
@@ -291,10 +298,11 @@ void mn_report_print_summary(FILE *f, const mn_report_meta *meta,
     fprintf(f, "  %-22s %d ranks, grid %d x %d, NB %d, %d per node\n", "distributed",
             r->dist.ranks, r->dist.nprow, r->dist.npcol, r->dist.nb, r->dist.ranks_per_node);
   fprintf(f, "  %-22s %.2f %%\n", "train error", 100 * r->train_error);
+  const char *eval = meta->validate ? "validation error" : "test error";
   if (isfinite(r->test_error))
-    fprintf(f, "  %-22s %.2f %%\n", "test error", 100 * r->test_error);
+    fprintf(f, "  %-22s %.2f %%\n", eval, 100 * r->test_error);
   else
-    fprintf(f, "  %-22s — (no test set)\n", "test error");
+    fprintf(f, "  %-22s — (no test set)\n", eval);
   fprintf(f, "  %-22s %.4f\n", "RKHS norm", r->rkhs_norm);
   fprintf(f, "  %-22s %.4g\n", "||alpha||_F", r->alpha_fro);
   fprintf(f, "  %-22s %.2e\n", "relative residual", r->rel_residual);

@@ -72,3 +72,13 @@ void mn_rng_permutation(mn_rng *r, size_t n, size_t *perm)
     perm[j] = t;
   }
 }
+
+/* Knuth's selection sampling (TAOCP 3.4.2, Algorithm S): item i is taken
+ * with probability (still needed) / (still left), so exactly s items are
+ * taken, each s-subset equally likely, already in ascending order. */
+void mn_rng_subset(mn_rng *r, size_t n, size_t s, size_t *idx)
+{
+  size_t taken = 0;
+  for (size_t i = 0; i < n && taken < s; i++)
+    if (mn_rng_below(r, n - i) < s - taken) idx[taken++] = i;
+}

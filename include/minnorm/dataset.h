@@ -114,6 +114,13 @@ typedef struct {
                            may take together (as n × d doubles + labels);
                            checked from the file headers before anything is
                            allocated (MN_ERR_TOO_BIG naming the file)       */
+  size_t validate;       /* non-zero: a held-out validation split of the
+                           training file replaces the test set (see
+                           mn_dataset_load_pair); n_test must be 0         */
+  uint64_t validate_seed; /* the split's seed (stream MN_STREAM_VALIDATE)   */
+  int skip_test;         /* 1: the test files are not read; *test is an
+                           empty set with the training set's shape and
+                           classes (libsvm: d from the training file alone) */
 } mn_load_opts;
 
 /* Checks the syntax of a --data spec without touching the files: a known
@@ -122,7 +129,8 @@ typedef struct {
  * one-line message quoting the spec. */
 mn_status mn_dataset_spec_check(const char *spec);
 
-/* n = n_test = 0 (all), scale default, no reuse, d = 0, labels required. */
+/* n = n_test = 0 (all), scale default, no reuse, d = 0, labels required,
+ * no validation split, test files read. */
 mn_load_opts mn_load_opts_default(void);
 
 /* Loads the training and test sets named by spec:
@@ -140,12 +148,27 @@ mn_load_opts mn_load_opts_default(void);
  * computed on the file's values (bytes for mnist, cifar10, uint8 npy), sd
  * the population standard deviation (divide by n), sd 0 -> 1; the test set
  * uses the training statistics, stored in both datasets.
+ * Validation split (o->validate = V > 0): the test files are not read.
+ * The whole training file is loaded (N rows, its file values), V of its
+ * rows are drawn by mn_dataset_validation_rows(N, V, o->validate_seed) and
+ * become *test (in file order); *train is the first n (0: all) of the other
+ * N - V rows, in file order.  The split depends only on (N, V, seed), never
+ * on n.  Scaling follows the split: standardize uses the statistics of the
+ * n training rows only, applied to the validation rows as to a test set.
+ * V >= N, n + V > N and n_test != 0 fail with MN_ERR_ARG naming the sizes.
  * Returns two new datasets — caller destroys both; on failure both NULL.
  * Fails with MN_ERR_ARG (bad spec or options, more rows asked for than the
  * file holds), MN_ERR_IO (missing file), MN_ERR_FORMAT (malformed file,
  * with a one-line message naming the file and the place), MN_ERR_NOMEM. */
 mn_status mn_dataset_load_pair(const char *spec, const mn_load_opts *o, mn_dataset **train,
                                mn_dataset **test);
+
+/* The validation rows of a training file of N rows: a uniformly random
+ * V-subset of 0..N-1 (the first V entries of a random permutation), drawn
+ * from mn_rng seeded (seed, MN_STREAM_VALIDATE) by mn_rng_subset, into
+ * idx[0 .. V) in ascending order (0-based row indices).  V <= N.  Cannot
+ * fail; the same (N, V, seed) gives the same rows on every machine. */
+void mn_dataset_validation_rows(size_t N, size_t V, uint64_t seed, size_t *idx);
 
 /* The parsers behind the npy: and libsvm: specs (files = the text after
  * "KIND:"); same contract as mn_dataset_load_pair. */

@@ -65,6 +65,12 @@ typedef struct {
   mn_scale_kind scale;  /* --scale (default MN_SCALE_DEFAULT: per source)    */
   size_t n, n_test;     /* first n training / n_test test samples (0 = all;
                            default 10000 and 0)                              */
+  size_t validate;      /* non-zero: a held-out validation split of V
+                           training rows is the evaluation set instead of the
+                           test file (mn_load_opts.validate; n_test must be
+                           0; default 0)                                     */
+  uint64_t validate_seed; /* the split's seed (the CLI: --validate-seed,
+                           default --seed)                                   */
   mn_features_kind features; /* default none                                 */
   mn_gabor_opts gabor;  /* features == gabor (default mn_gabor_opts_default) */
   mn_randconv_opts randconv; /* features == randconv (default
@@ -87,13 +93,15 @@ typedef struct mn_pipeline mn_pipeline;
 mn_pipeline_opts mn_pipeline_opts_default(void);
 
 /* NULL if valid, else a one-line message naming the bad option: data
- * missing, an unknown feature map, or bad options of the chosen map (the
+ * missing, validate with n_test, an unknown feature map, or bad options of the chosen map (the
  * options of a map not chosen are not checked). */
 const char *mn_pipeline_opts_check(const mn_pipeline_opts *o);
 
 /* Checks the options, loads the training set (first n) and the test set
  * (first n_test; empty when the spec names no test files) named by o->data
- * with mn_dataset_load_pair (scaling o->scale), and plans the feature map (Gabor: the
+ * with mn_dataset_load_pair (scaling o->scale; with o->validate the
+ * validation split of the training file takes the test set's place, before
+ * any randomization or feature map, so every run sees the same split), and plans the feature map (Gabor: the
  * filter bank for the training images' h × w × channels).  Copies the
  * options.  Returns new — caller destroys with mn_pipeline_destroy.  Fails
  * with MN_ERR_ARG (bad options or data spec; an image too small for the

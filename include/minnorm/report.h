@@ -13,6 +13,11 @@ typedef struct {
   double labels_changed;   /* fraction of training labels it changed      */
   const char *model_path;  /* where alpha was saved, or NULL              */
   const char *features;    /* feature map, e.g. "gabor(J=3,L=8)"; NULL = none */
+  size_t validate;         /* non-zero: the evaluation set is this many
+                              held-out training rows (--validate), not the
+                              test file: the report says so, and its
+                              test_error is the validation error          */
+  uint64_t validate_seed;  /* the split's seed (with validate)            */
 } mn_report_meta;
 
 /* Writes the JSON report atomically (temporary file + rename). */
@@ -27,7 +32,10 @@ void mn_report_json_stream(FILE *f, const mn_report_meta *meta, const mn_fit_opt
                            const mn_fit_result *r);
 
 /* The report's first lines, shared by every command's JSON: "{", version,
- * git revision, date, command, data and files (with md5), seed, labels,
+ * git revision, date, command, data and files (with md5; test_files null
+ * with a validation split), the evaluation set ("evaluation_set":
+ * "validation" | "test", "validate": V or null, "validate_seed": S or
+ * null), seed, labels,
  * inputs, features, sizes and the kernel, each line ending in ",". */
 void mn_report_json_head(FILE *f, const mn_report_meta *meta, const mn_kernel *k,
                          const mn_dataset *train, const mn_dataset *test, size_t n,

@@ -23,7 +23,8 @@ enum {
   MN_STREAM_EIGENPRO = 8,  /* EigenPro / Nystrom subsample            */
   MN_STREAM_SGD_BATCH = 9, /* the order of SGD's mini-batches          */
   MN_STREAM_RFF = 10,      /* random Fourier feature directions, phases */
-  MN_STREAM_SGD_W0 = 11    /* primal SGD's starting point --w0          */
+  MN_STREAM_SGD_W0 = 11,   /* primal SGD's starting point --w0          */
+  MN_STREAM_VALIDATE = 12  /* the held-out validation rows --validate   */
 };
 
 void mn_rng_seed(mn_rng *r, uint64_t seed, uint64_t stream);
@@ -36,5 +37,9 @@ uint64_t mn_rng_below(mn_rng *r, uint64_t bound);
 double mn_rng_normal(mn_rng *r);
 /* A uniformly random permutation of 0..n-1 into perm (Fisher-Yates). */
 void mn_rng_permutation(mn_rng *r, size_t n, size_t *perm);
+/* A uniformly random s-subset of 0..n-1 into idx[0 .. s), ascending (the
+ * first s entries of a random permutation, sorted), by Knuth's selection
+ * sampling; no workspace.  s <= n.  Cannot fail. */
+void mn_rng_subset(mn_rng *r, size_t n, size_t s, size_t *idx);
 
 #endif

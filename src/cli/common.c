@@ -28,7 +28,23 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 #define OK(expr) return (r < 0 || (expr)) ? -1 : 1
   if (FLAG("--data")) OK((c->pipe.data = v, 0));
   if (FLAG("--scale")) OK(mn_scale_kind_parse(v, &c->pipe.scale));
-  if (FLAG("--n-test")) OK(cli_size("--n-test", v, &c->pipe.n_test));
+  if (FLAG("--n-test")) OK((c->n_test_given = 1, cli_size("--n-test", v, &c->pipe.n_test)));
+  if (FLAG("--validate")) {
+    if (r < 0 || cli_size("--validate", v, &c->pipe.validate)) return -1;
+    if (c->pipe.validate == 0) {
+      mn_error_set(MN_ERR_ARG, "--validate must be at least 1 (leave it out to evaluate on the "
+                               "test set)");
+      return -1;
+    }
+    return 1;
+  }
+  if (FLAG("--validate-seed")) {
+    unsigned long long s;
+    if (r < 0 || cli_u64("--validate-seed", v, &s)) return -1;
+    c->pipe.validate_seed = s;
+    c->validate_seed_given = 1;
+    return 1;
+  }
   if (FLAG("--n")) OK(cli_size("--n", v, &c->pipe.n));
   if (FLAG("--kernel")) OK(mn_kernel_kind_parse(v, &c->fit.kernel.kind));
   if (FLAG("--sigma")) OK(cli_double("--sigma", v, &c->fit.kernel.sigma));
@@ -141,6 +157,16 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
 int cli_common_check(cli_common *c)
 {
   c->pipe.randconv.seed = c->tr.seed;
+  if (!c->validate_seed_given) c->pipe.validate_seed = c->tr.seed;
+  if (c->pipe.validate && c->n_test_given) {
+    mn_error_set(MN_ERR_ARG, "--n-test does not apply with --validate: the %zu validation rows "
+                             "replace the test set", c->pipe.validate);
+    return -1;
+  }
+  if (!c->pipe.validate && c->validate_seed_given) {
+    mn_error_set(MN_ERR_ARG, "--validate-seed needs --validate V");
+    return -1;
+  }
   if (c->pipe.features == MN_FEATURES_RFF) {
     /* The features' Gaussian bandwidth is the kernel's --sigma / --gamma.
      * With a kernel other than the Gaussian on top (the natural one is
@@ -228,6 +254,18 @@ void cli_common_help(FILE *f)
 "                       (population sd; sd 0 -> 1), test scaled with them\n"
 "  --n N                first N training samples (default 10000; 0 = all)\n"
 "  --n-test N           first N test samples (default 0 = all)\n"
+"  --validate V         tune without the test set: V rows of the training file,\n"
+"                       drawn at random (by --validate-seed) before --n, any\n"
+"                       randomization or feature map, are the evaluation set\n"
+"                       instead of the test file (which is not read); --n\n"
+"                       then takes the first N of the other rows (file\n"
+"                       order), so the two never share a row, and the split\n"
+"                       does not depend on --n.  test_error in the outputs is\n"
+"                       then the validation error (the JSON report says\n"
+"                       \"evaluation_set\": \"validation\").  Needs V >= 1 and\n"
+"                       V + N <= the training rows; not with --n-test.\n"
+"                       standardize uses the N training rows' statistics\n"
+"  --validate-seed S    seed of the validation split (default: --seed)\n"
 "features (applied after the randomization, before the kernel):\n"
 "  --features F         none | gabor | randconv:F | rff:D (default none: raw\n"
 "                       pixels)\n"
@@ -373,6 +411,14 @@ int cli_usage_error(const char *cmd)
   snprintf(who, sizeof who, "minnorm %s", cmd);
   cli_traceback(who);
   return 2;
+}
+
+mn_status cli_common_pipeline(const cli_common *c, mn_pipeline **out, int *rc)
+{
+  mn_status s = mn_pipeline_create(&c->pipe, out);
+  if (s == MN_ERR_ARG && c->pipe.validate && !strncmp(mn_error_message(), "--validate", 10))
+    *rc = 2;
+  return s;
 }
 
 mn_progress *cli_common_progress(const cli_common *c)

@@ -17,10 +17,13 @@ typedef struct {
                            0 = all), --n-test (0 = all), --features
                            none|gabor|randconv:F|rff:D, --gabor-*,
                            --randconv-* (randconv and rff seed = --seed;
-                           rff sigma / gamma = the kernel's)                */
+                           rff sigma / gamma = the kernel's), --validate V,
+                           --validate-seed S (default --seed)               */
   mn_fit_opts fit;      /* kernel, solver, --max-memory, --cg                */
   mn_transform tr;      /* --labels, --inputs, --seed                        */
   mn_dist_opts dist;    /* --nb, --mpi-data (under mpirun)                   */
+  int n_test_given;     /* --n-test appeared (refused with --validate)       */
+  int validate_seed_given; /* --validate-seed appeared (else: --seed)        */
   int quiet;            /* --quiet                                           */
   int progress;         /* --progress: progress on stderr even if not a tty  */
 } cli_common;
@@ -42,6 +45,13 @@ void cli_common_help_tail(FILE *f);
 /* Prints "minnorm CMD: <recorded message> (see minnorm CMD --help)" on
  * stderr and returns 2, the usage-error exit code. */
 int cli_usage_error(const char *cmd);
+
+/* mn_pipeline_create(&c->pipe, out); when it refuses the validation split
+ * against the data (--validate V >= the training rows, or V + n beyond
+ * them: MN_ERR_ARG with a message that starts "--validate") sets *rc = 2,
+ * a usage error like --validate's checks before any file is read.  Other
+ * failures leave *rc alone (--n beyond the file stays a data error, 1). */
+mn_status cli_common_pipeline(const cli_common *c, mn_pipeline **out, int *rc);
 
 /* "none", e.g. "gabor(J=3,L=8)" or "randconv(F=1024,k=6,patches,...)" for
  * reports.  The data, transforms and features themselves come from

@@ -116,7 +116,7 @@ int cli_fit_main(int argc, char **argv)
    * and sends); all stop together if one cannot. */
   const int reads = mn_dist_rank() == 0 || !a.com.dist.bcast_data;
   s = MN_OK;
-  if (reads && !(s = mn_pipeline_create(&a.com.pipe, &pipe)))
+  if (reads && !(s = cli_common_pipeline(&a.com, &pipe, &rc)))
     s = mn_pipeline_run(pipe, &a.com.tr, &train, &test, &changed, prog);
   if ((s = mn_dist_agree(s)) || (s = mn_dist_share_data(&train, &test, a.com.dist.bcast_data)))
     goto fail;
@@ -155,14 +155,16 @@ int cli_fit_main(int argc, char **argv)
     if (!s && a.save_pred) s = write_predictions(a.save_pred, test->n, pred);
     if (!s && a.out) {
       mn_report_meta meta = {cmd ? cmd : "minnorm fit", a.com.pipe.data, &a.com.tr, changed,
-                             a.save_model, feat};
+                             a.save_model, feat, a.com.pipe.validate,
+                             a.com.pipe.validate_seed};
       s = mn_report_write_json(a.out, &meta, &a.com.fit, train, test, &res);
     }
     if (!s) s = cli_outputs_finish(); /* all written: rename them together */
   }
   if ((s = mn_dist_agree(s))) goto fail;
   if (!a.com.quiet) {
-    mn_report_meta meta = {NULL, a.com.pipe.data, &a.com.tr, changed, NULL, feat};
+    mn_report_meta meta = {NULL, a.com.pipe.data, &a.com.tr, changed, NULL, feat,
+                           a.com.pipe.validate, a.com.pipe.validate_seed};
     mn_report_print_summary(stdout, &meta, &a.com.fit, &res);
   }
   rc = 0;

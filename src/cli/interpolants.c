@@ -117,7 +117,7 @@ int cli_interpolants_main(int argc, char **argv)
   mn_progress *prog = cli_common_progress(&com);
   com.fit.solver.progress = prog;
   com.pipe.single_run = 1; /* one use of the data: handed over, not copied */
-  if ((s = mn_pipeline_create(&com.pipe, &pipe)) ||
+  if ((s = cli_common_pipeline(&com, &pipe, &rc)) ||
       (s = mn_pipeline_run(pipe, &com.tr, &train, &test, &changed, prog)))
     goto fail;
   if (centers == 0) centers = train->n;

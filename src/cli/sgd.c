@@ -167,7 +167,7 @@ int cli_sgd_main(int argc, char **argv)
   memset(&run, 0, sizeof run);
   mn_status s;
   a.com.pipe.single_run = 1;
-  if ((s = mn_pipeline_create(&a.com.pipe, &pipe)) ||
+  if ((s = cli_common_pipeline(&a.com, &pipe, &rc)) ||
       (s = mn_pipeline_run(pipe, &a.com.tr, &train, &test, &changed, prog)))
     goto fail;
   if (a.com.pipe.features == MN_FEATURES_RANDCONV &&
@@ -196,7 +196,7 @@ int cli_sgd_main(int argc, char **argv)
   if (a.save_model && (s = save_model(&a, pipe, changed, train, &run))) goto fail;
   if (a.report) {
     mn_report_meta meta = {cmd ? cmd : "minnorm sgd", a.com.pipe.data, &a.com.tr, changed,
-                           a.save_model, feat};
+                           a.save_model, feat, a.com.pipe.validate, a.com.pipe.validate_seed};
     if ((s = mn_sgd_write_json(a.report, &meta, &a.sgd.sgd, train, test, &run.res, &run.ref,
                                run.rows, run.nrows)))
       goto fail;

@@ -286,7 +286,7 @@ int cli_sweep_main(int argc, char **argv)
   if (!rows) { s = mn_error_set(MN_ERR_NOMEM, "out of memory"); goto fail; }
   prog = cli_common_progress(&a.com);
   a.com.fit.solver.progress = prog;
-  if ((s = mn_dist_agree(mn_pipeline_create(&a.com.pipe, &pipe)))) goto fail;
+  if ((s = mn_dist_agree(cli_common_pipeline(&a.com, &pipe, &rc)))) goto fail;
   mn_pipeline_sizes(pipe, &n, &n_test, &nclass);
   if (a.sgd) {
     if ((s = sweep_sgd(&a, pipe, prog))) goto fail;

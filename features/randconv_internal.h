@@ -13,7 +13,7 @@
 /* Images per convolution GEMM.  Partial batches are padded with zero
  * patches, so every GEMM has the same shape and an image's features do not
  * depend on its neighbours. */
-#define RC_BATCH 8
+#define RC_BATCH 2
 /* Coates & Ng's contrast constant, 10 on 0..255 pixels, in [0, 1] units. */
 #define RC_CONTRAST (10.0 / (255.0 * 255.0))
 /* Feature and tile threads: the BLAS thread count, at most this many. */

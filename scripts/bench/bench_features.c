@@ -87,6 +87,23 @@ int main(int argc, char **argv)
   free(B);
   free(C);
   printf("dgemm_gflops %.2f\n", dgemm);
+  double sgemm;
+  {
+    float *As = malloc(sizeof(float) * g * g), *Bs = malloc(sizeof(float) * g * g),
+          *Cs = malloc(sizeof(float) * g * g);
+    if (!As || !Bs || !Cs) return 1;
+    for (size_t i = 0; i < (size_t)g * g; i++) As[i] = Bs[i] = 1.0f / (float)(1 + i % 97);
+    for (int r = 0; r <= reps; r++) {
+      double t0 = mn_time_now();
+      cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, g, g, g, 1, As, g, Bs, g, 0, Cs, g);
+      if (r) t[r - 1] = mn_time_now() - t0;
+    }
+    sgemm = 2.0 * g * (double)g * g / median(t, reps) / 1e9;
+    free(As);
+    free(Bs);
+    free(Cs);
+  }
+  printf("sgemm_gflops %.2f\n", sgemm);
   printf("blas %s %d\n", mn_blas_name(), mn_blas_threads());
 
   /* Random convolutional features on CIFAR-10. */
@@ -96,24 +113,34 @@ int main(int argc, char **argv)
   if (mn_dataset_load_spec(spec, "train", N, &cif)) return die("cifar10");
   mn_randconv_opts ro = mn_randconv_opts_default();
   ro.filters = F;
-  mn_randconv *rc = NULL;
+  mn_randconv *rc = NULL, *rcd = NULL;
   double t0 = mn_time_now();
   if (mn_randconv_create(&ro, cif, &rc)) return die("randconv");
   printf("randconv_setup_s %.3f\n", mn_time_now() - t0);
+  ro.precision = MN_RANDCONV_DOUBLE;
+  if (mn_randconv_create(&ro, cif, &rcd)) return die("randconv");
   const size_t D = mn_randconv_dim(rc);
   double *phi = malloc(N * D * sizeof *phi);
   if (!phi) return 1;
-  for (int r = 0; r <= reps; r++) {
-    t0 = mn_time_now();
-    if (mn_randconv_features(rc, N, cif->x, 0, F, phi, D)) return die("features");
-    if (r) t[r - 1] = mn_time_now() - t0;
+  /* The map in single (against sgemm; its default) and double (dgemm). */
+  double tf_path = 0; /* the double map's time: the FFT comparison's reference */
+  for (int pr = 0; pr < 2; pr++) {
+    const mn_randconv *r1 = pr ? rcd : rc;
+    const char *nm = pr ? "double" : "single";
+    const double ref = pr ? dgemm : sgemm;
+    for (int r = 0; r <= reps; r++) {
+      t0 = mn_time_now();
+      if (mn_randconv_features(r1, N, cif->x, 0, F, phi, D)) return die("features");
+      if (r) t[r - 1] = mn_time_now() - t0;
+    }
+    double tf = median(t, reps);
+    const double conv_flops = 2.0 * mn_randconv_conv_madds(r1) * (double)N;
+    printf("randconv_%s_images_per_s %.1f\n", nm, (double)N / tf);
+    printf("randconv_%s_gflops %.2f\n", nm, conv_flops / tf / 1e9);
+    printf("randconv_%s_vs_%cgemm %.3f\n", nm, pr ? 'd' : 's', conv_flops / tf / 1e9 / ref);
+    if (pr) tf_path = tf;
+    if (pr) printf("gemm_path_us %.4f\n", tf / ((double)N * (double)F) * 1e6);
   }
-  double tf = median(t, reps);
-  const double conv_flops = 2.0 * mn_randconv_conv_madds(rc) * (double)N;
-  printf("randconv_images_per_s %.1f\n", (double)N / tf);
-  printf("randconv_gflops %.2f\n", conv_flops / tf / 1e9);
-  printf("randconv_vs_dgemm %.3f\n", conv_flops / tf / 1e9 / dgemm);
-  printf("gemm_path_us %.4f\n", tf / ((double)N * (double)F) * 1e6);
   free(phi);
 
   /* The FFT route's irreducible part: one 32 x 32 c2r per (image, filter). */
@@ -136,7 +163,7 @@ int main(int argc, char **argv)
     }
     double tc = median(t, reps) / howmany;
     printf("fft_c2r_us %.4f\n", tc * 1e6);
-    printf("fft_c2r_vs_gemm_path %.3f\n", tc / (tf / ((double)N * (double)F)));
+    printf("fft_c2r_vs_gemm_path %.3f\n", tc / (tf_path / ((double)N * (double)F)));
     /* The other per-(image, filter) step of the FFT route: the spectrum
      * product summed over channels, Z_f = sum_c X_c conj(W_fc) on the
      * h × (w/2+1) half-spectrum, written as the c2r input (a plain loop the
@@ -165,7 +192,7 @@ int main(int argc, char **argv)
     double tp = median(t, reps) / howmany;
     printf("fft_product_us %.4f\n", tp * 1e6);
     printf("fft_path_us %.4f\n", (tp + tc) * 1e6);
-    printf("fft_path_vs_gemm_path %.3f\n", (tp + tc) / (tf / ((double)N * (double)F)));
+    printf("fft_path_vs_gemm_path %.3f\n", (tp + tc) / (tf_path / ((double)N * (double)F)));
     free(X);
     free(W);
     fftw_destroy_plan(p);
@@ -173,21 +200,38 @@ int main(int argc, char **argv)
     fftw_free(out);
   }
 
-  /* Blockwise Gram accumulation (train only) on the same images. */
-  {
-    double *G = calloc(N * N, sizeof *G), tfe = 0, tg = 0;
+  /* Blockwise Gram accumulation (train only) on the same images, in each
+   * precision against its GEMM: n^2 D flops (the lower triangle's
+   * multiply-adds), the feature time excluded. */
+  double *Gp[2] = {NULL, NULL};
+  for (int pr = 0; pr < 2; pr++) {
+    const mn_randconv *r1 = pr ? rcd : rc;
+    const char *nm = pr ? "double" : "single";
+    const double ref = pr ? dgemm : sgemm;
+    double *G = Gp[pr] = calloc(N * N, sizeof *G), tfe = 0, tg = 0;
     if (!G) return 1;
     for (int r = 0; r < reps; r++) {
       memset(G, 0, N * N * sizeof *G);
-      if (mn_randconv_gram(rc, N, cif->x, 0, NULL, G, N, NULL, 0, NULL, NULL, &tfe, &tg))
+      if (mn_randconv_gram(r1, N, cif->x, 0, NULL, G, N, NULL, 0, NULL, NULL, &tfe, &tg))
         return die("gram");
       t[r] = tg;
     }
     tg = median(t, reps);
-    printf("gram_gflops %.2f\n", (double)N * N * (double)D / tg / 1e9);
-    printf("gram_vs_dgemm %.3f\n", (double)N * N * (double)D / tg / 1e9 / dgemm);
-    free(G);
+    printf("gram_%s_gflops %.2f\n", nm, (double)N * N * (double)D / tg / 1e9);
+    printf("gram_%s_vs_%cgemm %.3f\n", nm, pr ? 'd' : 's', (double)N * N * (double)D / tg / 1e9 / ref);
   }
+  /* The single-precision inner products against the double ones, relative
+   * to sqrt(G_ii G_jj) (the scale of the kernel's squared distances). */
+  double worst = 0;
+  for (size_t j = 0; j < N; j++)
+    for (size_t i = j; i < N; i++) {
+      double sc = sqrt(Gp[1][i + i * N] * Gp[1][j + j * N]);
+      worst = fmax(worst, fabs(Gp[0][i + j * N] - Gp[1][i + j * N]) / sc);
+    }
+  printf("gram_single_vs_double_max_rel %.3g\n", worst);
+  free(Gp[0]);
+  free(Gp[1]);
+  mn_randconv_destroy(&rcd);
   mn_randconv_destroy(&rc);
   mn_dataset_destroy(&cif);
 

@@ -1,8 +1,11 @@
 /* minnorm — panel-packed symmetric matrices: storage, Gram build, tiled
  * Cholesky and solves in double and single precision (see packed.h). */
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cblas.h>
 #include <lapacke.h>
 #include "minnorm/lapack_status.h"
@@ -133,6 +136,66 @@ mn_status mn_pmat_copy_single(const mn_pmat *src, mn_pmat *dst)
   const size_t len = src->off[src->npanels];
   for (size_t i = 0; i < len; i++) b[i] = (float)a[i];
   return MN_OK;
+}
+
+/* Pieces of at most 64 MiB per write and read call. */
+#define SAVE_PIECE ((size_t)64 << 20)
+
+mn_status mn_pmat_save(const mn_pmat *pm, const char *dir, mn_pmat_saved *sv)
+{
+  sv->fd = -1;
+  sv->bytes = 0;
+  if (pm->ldfix) return mn_error_set(MN_ERR_ARG, "saving K: not a packed matrix");
+  const size_t bytes = pm->off[pm->npanels] * (pm->prec == MN_PREC_DOUBLE ? 8 : 4);
+  char path[4096];
+  if (!dir || !*dir) dir = "/tmp";
+  if ((size_t)snprintf(path, sizeof path, "%s/minnorm-K-XXXXXX", dir) >= sizeof path)
+    return mn_error_set(MN_ERR_ARG, "saving K: directory name too long");
+  int fd = mkstemp(path);
+  if (fd < 0)
+    return mn_error_set(MN_ERR_IO, "%s: cannot create a temporary copy of K there: %s", dir,
+                        strerror(errno));
+  unlink(path); /* gone when the process ends, whatever the ending */
+  const char *a = pm->a;
+  for (size_t done = 0; done < bytes;) {
+    const size_t piece = bytes - done < SAVE_PIECE ? bytes - done : SAVE_PIECE;
+    ssize_t w = pwrite(fd, a + done, piece, (off_t)done);
+    if (w <= 0) {
+      int e = w < 0 ? errno : ENOSPC;
+      close(fd);
+      char b[32];
+      mn_format_bytes(bytes, b, sizeof b);
+      return mn_error_set(MN_ERR_IO, "%s: cannot write the %s copy of K there: %s", dir, b,
+                          strerror(e));
+    }
+    done += (size_t)w;
+  }
+  sv->fd = fd;
+  sv->bytes = bytes;
+  return MN_OK;
+}
+
+mn_status mn_pmat_restore(mn_pmat *pm, const mn_pmat_saved *sv)
+{
+  const size_t bytes = pm->off[pm->npanels] * (pm->prec == MN_PREC_DOUBLE ? 8 : 4);
+  if (sv->fd < 0 || bytes != sv->bytes)
+    return mn_error_set(MN_ERR_ARG, "restoring K: no copy of this shape");
+  char *a = pm->a;
+  for (size_t done = 0; done < bytes;) {
+    const size_t piece = bytes - done < SAVE_PIECE ? bytes - done : SAVE_PIECE;
+    ssize_t r = pread(sv->fd, a + done, piece, (off_t)done);
+    if (r <= 0)
+      return mn_error_set(MN_ERR_IO, "restoring K from its temporary copy: %s",
+                          r < 0 ? strerror(errno) : "short read");
+    done += (size_t)r;
+  }
+  return MN_OK;
+}
+
+void mn_pmat_saved_close(mn_pmat_saved *sv)
+{
+  if (sv && sv->fd >= 0) close(sv->fd);
+  if (sv) sv->fd = -1;
 }
 
 double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j)

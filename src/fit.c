@@ -25,6 +25,7 @@ mn_fit_opts mn_fit_opts_default(void)
   o.cg_compare = 0;
   o.allow_unconverged = 0;
   o.n_lambda_path = 0;
+  o.spill_dir = NULL;
   o.backend = NULL;
   return o;
 }
@@ -37,9 +38,8 @@ const char *mn_fit_opts_check(const mn_fit_opts *o)
   for (size_t i = 0; i < o->n_lambda_path; i++)
     if (!(o->lambda_path[i] >= 0) || !isfinite(o->lambda_path[i]))
       return "--lambda-path: every value must be a number >= 0";
-  if (o->n_lambda_path && (o->solver.kind == MN_SOLVER_PACKED ||
-                           o->solver.kind == MN_SOLVER_MIXED || o->solver.kind == MN_SOLVER_CG))
-    return "--lambda-path needs a dense direct solver (auto, chol or eig)";
+  if (o->n_lambda_path && (o->solver.kind == MN_SOLVER_MIXED || o->solver.kind == MN_SOLVER_CG))
+    return "--lambda-path needs a direct solver (auto, chol, eig; packed for randconv)";
   if (o->backend && o->n_lambda_path)
     return "--lambda-path needs the dense n x n K of one node; a distributed fit solves once";
   if (o->backend && o->cg_compare)
@@ -283,6 +283,7 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   mn_fit_job j;
   memset(&j, 0, sizeof j);
+  j.saved.fd = -1;
   j.o = o;
   j.n = train->n;
   j.c = (size_t)train->nclass;
@@ -294,6 +295,9 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
   j.scores = o->backend ? scores_from_backend : scores_from_data;
   /* The memory plan before anything large is allocated. */
   mn_solver_opts so = o->solver;
+  if (o->n_lambda_path && so.kind == MN_SOLVER_PACKED)
+    return mn_error_set(MN_ERR_ARG, "--lambda-path needs a dense direct solver (auto, chol or "
+                        "eig) for a kernel computed from the data");
   if (so.kind == MN_SOLVER_AUTO && o->n_lambda_path) so.kind = MN_SOLVER_CHOL;
   mn_status s;
   if (o->backend) {
@@ -366,9 +370,6 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
   const size_t need_d = source_bytes(n, &dense), need_p = source_bytes(n, &packed);
   const int automatic = kind == MN_SOLVER_AUTO;
   if (automatic) kind = !avail || need_d <= avail ? MN_SOLVER_CHOL : MN_SOLVER_PACKED;
-  if (kind == MN_SOLVER_PACKED && o->n_lambda_path)
-    return mn_error_set(MN_ERR_ARG, "--lambda-path needs the dense K (chol or eig); this "
-                        "kernel's dense K does not fit, so auto chose packed");
   const source_need sn = {kind, src};
   const size_t need = source_bytes(n, &sn);
   if (avail && need > avail) {
@@ -399,6 +400,7 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
   }
   mn_fit_job j;
   memset(&j, 0, sizeof j);
+  j.saved.fd = -1;
   j.n = n;
   j.c = src->c;
   j.m = m;

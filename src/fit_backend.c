@@ -266,24 +266,23 @@ static mn_status packed_anorm(const mn_pmat *pm, double *anorm)
 }
 
 /* The operator for the residual once the factor has overwritten pm: from
- * the data, or — for a kernel source — K built again into pm (without the
- * test block), so that the residual is of K itself, not of the factor. */
+ * the data, or — for a kernel source — K restored into pm from its copy on
+ * disk (mn_pmat_save after the build), so that the residual is of K
+ * itself, not of the factor. */
 static mn_status residual_op(mn_fit_job *j, mn_pmat *pm, mn_kernel_op **A)
 {
   const mn_kernel *k = &j->o->kernel;
   const double lambda = j->o->solver.lambda;
   if (!j->src) return mn_kernel_op_create_data(k, j->n, j->train->d, j->train->x, j->sq, lambda, A);
-  const double tf = j->res->t_features;
-  mn_status s = source_fill(j, pm, NULL, lambda);
-  j->res->t_features = tf; /* the rebuild's features count as the residual's time */
-  return s ? s : mn_kernel_op_create_packed(pm, 0.0, A);
+  MN_TRY(mn_pmat_restore(pm, &j->saved));
+  return mn_kernel_op_create_packed(pm, 0.0, A);
 }
 
 /* Double factorization of the packed K (lambda on its diagonal), the solve,
  * the rcond estimate and R (from the data or the rebuilt K: the factor
  * overwrote K).  anorm (may be NULL) receives ||K + lambda I||_inf,
  * measured by the residual's pass (from the data) or before the factor (a
- * kernel source, whose rebuild comes after the rcond estimate). */
+ * kernel source, whose restore comes after the rcond estimate). */
 static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
 {
   const size_t n = j->n, c = j->c;
@@ -302,11 +301,11 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
   if (j->src) MN_TRY(factor_rcond(j, pm, an));
   double *rowabs = malloc((n + 1) * sizeof *rowabs);
   mn_status s = rowabs ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory");
-  const double t_rebuild = mn_time_now();
+  const double t_restore = mn_time_now();
   if (!s) s = residual_op(j, pm, &A);
   if (!s) {
     residual(j, A, rowabs);
-    if (j->src) res->t_residual = mn_time_now() - t_rebuild; /* with the rebuild */
+    if (j->src) res->t_residual = mn_time_now() - t_restore; /* with the restore */
     else {
       an = max_of(n, rowabs);
       s = factor_rcond(j, pm, an);
@@ -315,6 +314,62 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
   if (anorm) *anorm = an;
   mn_kernel_op_destroy(&A);
   free(rowabs);
+  return s;
+}
+
+/* The lambda path of a kernel source on packed storage: per extra lambda,
+ * K restored from its copy on disk with that lambda on the diagonal, the
+ * factor and solve, K restored again for the metrics, the test error
+ * through the prediction path (the test block is never overwritten).  A
+ * factorization that fails marks the point failed. */
+static mn_status packed_lambda_path(mn_fit_job *j, mn_pmat *pm)
+{
+  const mn_fit_opts *o = j->o;
+  const size_t n = j->n, c = j->c;
+  mn_fit_result *res = j->res;
+  double *a = malloc((n * c + 1) * sizeof *a), *R = malloc((n * c + 1) * sizeof *R);
+  int32_t *tp = malloc((n + 1) * sizeof *tp);
+  mn_kernel_op *A = NULL;
+  mn_status s = MN_OK;
+  if (!a || !R || !tp) {
+    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the lambda path");
+    goto done;
+  }
+  for (size_t k = 0; k < o->n_lambda_path; k++) {
+    mn_lambda_point *pt = &res->path[res->n_path++];
+    memset(pt, 0, sizeof *pt);
+    pt->lambda = o->lambda_path[k];
+    pt->test_error = pt->rkhs_norm = pt->rel_residual = pt->train_error = NAN;
+    /* The copy holds K + lambda_0 I. */
+    const double shift = pt->lambda - o->solver.lambda;
+    MN_TRY_GOTO(s, mn_pmat_restore(pm, &j->saved), done);
+    for (size_t i = 0; i < n; i++) {
+      size_t len;
+      mn_pmat_column(pm, i, &len)[0] += shift;
+    }
+    mn_progress_begin(j->progress, "lambda path", (double)o->n_lambda_path);
+    mn_progress_update(j->progress, (double)k);
+    mn_status t = mn_pmat_potrf(pm, NULL);
+    mn_progress_end(j->progress);
+    if (t == MN_ERR_NOMEM) { s = t; goto done; }
+    if (t) { pt->failed = 1; continue; }
+    memcpy(a, j->Y, n * c * sizeof *a);
+    mn_pmat_potrs_ws(pm, c, a, n, NULL);
+    MN_TRY_GOTO(s, mn_pmat_restore(pm, &j->saved), done);
+    MN_TRY_GOTO(s, mn_kernel_op_create_packed(pm, shift, &A), done);
+    mn_kernel_op_apply(A, c, a, n, R, n, NULL);
+    mn_kernel_op_destroy(&A);
+    mn_fit_point_metrics(n, c, pt->lambda, j->y, j->Y, a, R, tp, &pt->rel_residual,
+                         &pt->train_error, &pt->rkhs_norm, NULL);
+    MN_TRY_GOTO(s, mn_fit_test_error(j, a, NULL, &pt->test_error, NULL), done);
+    if (!isfinite(pt->rel_residual) || !isfinite(pt->rkhs_norm) ||
+        !isfinite(pt->train_error) || (j->m && !isfinite(pt->test_error)))
+      pt->failed = 1;
+  }
+done:
+  free(a);
+  free(R);
+  free(tp);
   return s;
 }
 
@@ -329,6 +384,13 @@ mn_status mn_fit_backend_packed(mn_fit_job *j)
   MN_TRY(mn_pmat_create(j->n, MN_PMAT_NB, MN_PREC_DOUBLE, &pm));
   j->res->t_gram = mn_time_now() - t0;
   MN_TRY_GOTO(s, gram_packed(j, pm), done);
+  if (j->src) {
+    /* The copy the residual and the lambda path restore K from (its write
+     * counts as the Gram phase). */
+    t0 = mn_time_now();
+    MN_TRY_GOTO(s, mn_pmat_save(pm, j->o->spill_dir, &j->saved), done);
+    j->res->t_gram += mn_time_now() - t0;
+  }
   if (cg_wanted(j)) {
     MN_TRY_GOTO(s, mn_kernel_op_create_packed(pm, 0.0, &A), done);
     MN_TRY_GOTO(s, cg_compare(j, A, &xcg), done);
@@ -336,9 +398,11 @@ mn_status mn_fit_backend_packed(mn_fit_job *j)
   }
   MN_TRY_GOTO(s, packed_solve_double(j, pm, NULL), done);
   cg_finish(j, &xcg);
+  if (j->src && j->o->n_lambda_path) s = packed_lambda_path(j, pm);
 done:
   free(xcg);
   mn_kernel_op_destroy(&A);
+  mn_pmat_saved_close(&j->saved);
   mn_pmat_destroy(&pm);
   return s;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "minnorm/fit.h"
+#include "minnorm/packed.h"
 
 /* Bytes one route needs for n samples, c classes (fit_plan.c). */
 size_t mn_fit_route_bytes(mn_solver_kind kind, int stored, size_t n, size_t c);
@@ -31,6 +32,7 @@ struct mn_fit_job {
   /* ... or a source with its stored test block. */
   const mn_kernel_source *src;
   double *Kt;                  /* m x n, ld m                              */
+  mn_pmat_saved saved;         /* packed K of a source, copied to disk     */
   mn_fit_scores_fn scores;
   /* Owned by the job; the backend fills alpha and R = (K + lambda I) alpha. */
   double *Y, *alpha, *R, *S;   /* S: m x c test scores                     */

@@ -247,7 +247,7 @@ expect_fail "--lambda-path -1" 2 "--lambda-path" fit --data "mnist:$good" "${D[@
   --lambda-path 0,-1
 expect_fail "--lambda-path x" 2 "--lambda-path" fit --data "mnist:$good" "${D[@]}" \
   --lambda-path 0,x
-expect_fail "--lambda-path with cg" 2 "dense direct solver" fit --data "mnist:$good" "${D[@]}" \
+expect_fail "--lambda-path with cg" 2 "needs a direct solver" fit --data "mnist:$good" "${D[@]}" \
   --lambda-path 0.1 --solver cg
 for cmd in sweep interpolants; do
   ntest=$((ntest + 1))

@@ -431,7 +431,7 @@ static void test_bad_inputs(void)
     fo.lambda_path[0] = 1;
     fo.solver.kind = MN_SOLVER_CG;
     TU_CHECK(mn_fit_run_source(&fo, &ks, &alpha, &r, NULL) == MN_ERR_ARG, "lambda path cg");
-    TU_CHECK_ERRMSG("dense direct solver");
+    TU_CHECK_ERRMSG("needs a direct solver");
     fo.n_lambda_path = 0;
     fo.solver.kind = MN_SOLVER_AUTO;
     fo.max_memory = 1000;

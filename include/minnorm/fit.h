@@ -44,6 +44,10 @@ typedef struct {
                          memory itself: the caller passes its share
                          (mn_mem_budget), so that P ranks on a node do not
                          each plan for the whole node.                     */
+  const char *spill_dir; /* where the packed route of a kernel source keeps
+                         a copy of K on disk (an unlinked temporary file:
+                         the residual and the lambda path restore K from
+                         it instead of accumulating it again); NULL: /tmp */
   int cg_compare;     /* also run CG (solver.tol, solver.maxit) on the same
                          K before the direct solve, and report its iteration
                          count, time and distance to the direct solution   */

@@ -68,6 +68,23 @@ void *mn_pmat_panel(const mn_pmat *pm, size_t J, size_t *ld);
  * double K is kept).  MN_ERR_ARG on a shape or precision mismatch. */
 mn_status mn_pmat_copy_single(const mn_pmat *src, mn_pmat *dst);
 
+/* A copy of a packed matrix's storage in an unlinked temporary file (so it
+ * disappears with the process, however that ends): what the kernel-source
+ * fits restore K from after a factorization overwrote it (the residual,
+ * the lambda path) instead of accumulating K again. */
+typedef struct {
+  int fd;           /* -1: none */
+  size_t bytes;
+} mn_pmat_saved;
+
+/* Writes pm's storage (packed, not wrapped) to a new temporary file in dir
+ * (NULL: /tmp).  MN_ERR_IO naming the directory (no space, not writable),
+ * MN_ERR_ARG for a wrapped matrix.  On failure sv->fd = -1. */
+mn_status mn_pmat_save(const mn_pmat *pm, const char *dir, mn_pmat_saved *sv);
+/* pm's storage = the saved copy (same shape).  MN_ERR_IO on a short read. */
+mn_status mn_pmat_restore(mn_pmat *pm, const mn_pmat_saved *sv);
+void mn_pmat_saved_close(mn_pmat_saved *sv);
+
 /* Entry (i, j), i >= j, as a double (tests and diagnostics). */
 double mn_pmat_get(const mn_pmat *pm, size_t i, size_t j);
 

@@ -181,6 +181,7 @@ int cli_common_check(cli_common *c)
    * that share it. */
   if (mn_mem_env_check()) return -1;
   c->fit.max_memory = mn_mem_budget(c->fit.max_memory, mn_dist_ranks_per_node());
+  c->fit.spill_dir = getenv("TMPDIR");
   c->pipe.max_memory = mn_mem_physical();
   /* Under mpirun with several ranks (or --solver scalapack*), the fit runs
    * on the distributed backend (collective: every rank gets here). */

@@ -210,11 +210,11 @@ def provenance(mode, rows, root):
     env = os.environ
     out = []
     rev = sh("git", "-C", root, "rev-parse", "HEAD")
-    dirty = sh("git", "-C", root, "status", "--porcelain")
+    dirty = sh("git", "-C", root, "status", "--porcelain", "--untracked-files=no")
     out.append("* date: %s" % datetime.datetime.now(datetime.timezone.utc)
                .strftime("%Y-%m-%d %H:%M:%S UTC"))
     out.append("* git revision: `%s`%s (branch `%s`)" % (
-        rev or "unknown", " **dirty** (uncommitted or untracked files)" if dirty else "",
+        rev or "unknown", " **dirty** (uncommitted changes to tracked files, as git describe --dirty)" if dirty else "",
         sh("git", "-C", root, "rev-parse", "--abbrev-ref", "HEAD")))
     revs = sorted({r.r.get("git_revision", "?") for r in rows if r.r})
     if revs:

@@ -50,21 +50,60 @@ const char *mn_randconv_opts_check(const mn_randconv_opts *o)
 }
 
 static const char *const src_names[] = {"patches", "gaussian"};
+static const char *const pool_names[] = {"avg", "sum"};
+static const char *const prec_names[] = {"single", "double"};
+
+/* s among names[0 .. count): its index in *out; else MN_ERR_ARG naming the
+ * flag and the choices. */
+static mn_status parse_choice(const char *flag, const char *s, const char *const *names,
+                              int count, int *out)
+{
+  for (int i = 0; i < count; i++)
+    if (s && !strcmp(s, names[i])) {
+      *out = i;
+      return MN_OK;
+    }
+  return mn_error_set(MN_ERR_ARG, "%s '%s': expected %s or %s", flag, s ? s : "", names[0],
+                      names[1]);
+}
 
 const char *mn_randconv_source_name(mn_randconv_source s)
 {
   return (unsigned)s <= MN_RANDCONV_GAUSSIAN ? src_names[s] : "unknown";
 }
 
+const char *mn_randconv_pooling_name(mn_randconv_pooling p)
+{
+  return (unsigned)p <= MN_RANDCONV_POOL_SUM ? pool_names[p] : "unknown";
+}
+
+const char *mn_randconv_precision_name(mn_randconv_precision p)
+{
+  return (unsigned)p <= MN_RANDCONV_DOUBLE ? prec_names[p] : "unknown";
+}
+
 mn_status mn_randconv_source_parse(const char *s, mn_randconv_source *src)
 {
-  for (int i = 0; i < 2; i++)
-    if (s && !strcmp(s, src_names[i])) {
-      *src = (mn_randconv_source)i;
-      return MN_OK;
-    }
-  return mn_error_set(MN_ERR_ARG, "--randconv-filters '%s': expected patches or gaussian",
-                      s ? s : "");
+  int i = 0;
+  MN_TRY(parse_choice("--randconv-filters", s, src_names, 2, &i));
+  *src = (mn_randconv_source)i;
+  return MN_OK;
+}
+
+mn_status mn_randconv_pooling_parse(const char *s, mn_randconv_pooling *p)
+{
+  int i = 0;
+  MN_TRY(parse_choice("--randconv-pooling", s, pool_names, 2, &i));
+  *p = (mn_randconv_pooling)i;
+  return MN_OK;
+}
+
+mn_status mn_randconv_precision_parse(const char *s, mn_randconv_precision *p)
+{
+  int i = 0;
+  MN_TRY(parse_choice("--randconv-precision", s, prec_names, 2, &i));
+  *p = (mn_randconv_precision)i;
+  return MN_OK;
 }
 
 void mn_randconv_destroy(mn_randconv **rc)

@@ -139,19 +139,24 @@ static mn_status dense_fill(mn_fit_job *j, double *K)
   return MN_OK;
 }
 
-/* The lambda path on a K whose upper mirror and diagK survive the main
- * solve: restore, solve with each extra lambda, metrics from the dense
- * operator on the mirror, test error through the prediction path.  A
- * solver refusal or a non-finite figure marks the point failed; only
- * running out of memory is an error. */
-static mn_status lambda_path(mn_fit_job *j, double *K, double *diagK)
+/* One lambda path point's storage-specific part: a = (K + lambda I)^-1 Y
+ * and R = (K + lambda I) a, or *failed = 1 when the solver refuses (a
+ * factorization that fails).  Only running out of memory or an I/O error
+ * is an error. */
+typedef mn_status (*point_solve_fn)(mn_fit_job *j, void *ctx, double lambda, double *a,
+                                    double *R, int *failed);
+
+/* The lambda path: per extra lambda, the point's solve, the metrics, the
+ * test error through the prediction path (the test block or the data are
+ * never overwritten).  A solver refusal or a non-finite figure marks the
+ * point failed. */
+static mn_status lambda_path(mn_fit_job *j, point_solve_fn solve, void *ctx)
 {
   const mn_fit_opts *o = j->o;
   const size_t n = j->n, c = j->c;
   mn_fit_result *res = j->res;
   double *a = malloc((n * c + 1) * sizeof *a), *R = malloc((n * c + 1) * sizeof *R);
   int32_t *tp = malloc((n + 1) * sizeof *tp);
-  mn_kernel_op *A = NULL;
   mn_status s = MN_OK;
   if (!a || !R || !tp) {
     s = mn_error_set(MN_ERR_NOMEM, "out of memory for the lambda path");
@@ -162,19 +167,9 @@ static mn_status lambda_path(mn_fit_job *j, double *K, double *diagK)
     memset(pt, 0, sizeof *pt);
     pt->lambda = o->lambda_path[k];
     pt->test_error = pt->rkhs_norm = pt->rel_residual = pt->train_error = NAN;
-    mn_mirror_restore(n, K, n, diagK);
-    mn_solver_opts so = o->solver;
-    so.kind = j->plan.kind;
-    so.lambda = pt->lambda;
-    so.progress = NULL;
-    mn_solve_info info;
-    mn_status t = mn_solve(&so, n, K, n, diagK, c, j->Y, a, &info);
-    if (t == MN_ERR_NOMEM) { s = t; goto done; }
-    if (t) { pt->failed = 1; continue; }
-    MN_TRY_GOTO(s, mn_kernel_op_create_dense(n, K, n, MN_DENSE_UPPER, diagK, pt->lambda, &A),
-                done);
-    mn_kernel_op_apply(A, c, a, n, R, n, NULL);
-    mn_kernel_op_destroy(&A);
+    int failed = 0;
+    MN_TRY_GOTO(s, solve(j, ctx, pt->lambda, a, R, &failed), done);
+    if (failed) { pt->failed = 1; continue; }
     mn_fit_point_metrics(n, c, pt->lambda, j->y, j->Y, a, R, tp, &pt->rel_residual,
                          &pt->train_error, &pt->rkhs_norm, NULL);
     MN_TRY_GOTO(s, mn_fit_test_error(j, a, NULL, &pt->test_error, NULL), done);
@@ -188,6 +183,34 @@ done:
   free(R);
   free(tp);
   return s;
+}
+
+/* The dense K whose upper mirror and diagK survive the main solve:
+ * restore, solve, R from the dense operator on the mirror. */
+typedef struct { double *K, *diagK; } dense_point_ctx;
+
+static mn_status dense_point(mn_fit_job *j, void *vctx, double lambda, double *a, double *R,
+                             int *failed)
+{
+  const dense_point_ctx *d = vctx;
+  const size_t n = j->n, c = j->c;
+  mn_mirror_restore(n, d->K, n, d->diagK);
+  mn_solver_opts so = j->o->solver;
+  so.kind = j->plan.kind;
+  so.lambda = lambda;
+  so.progress = NULL;
+  mn_solve_info info;
+  mn_status t = mn_solve(&so, n, d->K, n, d->diagK, c, j->Y, a, &info);
+  if (t == MN_ERR_NOMEM) return t;
+  if (t) {
+    *failed = 1;
+    return MN_OK;
+  }
+  mn_kernel_op *A = NULL;
+  MN_TRY(mn_kernel_op_create_dense(n, d->K, n, MN_DENSE_UPPER, d->diagK, lambda, &A));
+  mn_kernel_op_apply(A, c, a, n, R, n, NULL);
+  mn_kernel_op_destroy(&A);
+  return MN_OK;
 }
 
 mn_status mn_fit_backend_dense(mn_fit_job *j)
@@ -226,7 +249,10 @@ mn_status mn_fit_backend_dense(mn_fit_job *j)
    * still hold K. */
   MN_TRY_GOTO(s, mn_kernel_op_create_dense(n, K, n, MN_DENSE_UPPER, diagK, lambda, &A), done);
   residual(j, A, NULL);
-  if (j->o->n_lambda_path) s = lambda_path(j, K, diagK);
+  if (j->o->n_lambda_path) {
+    dense_point_ctx dc = {K, diagK};
+    s = lambda_path(j, dense_point, &dc);
+  }
 done:
   free(xcg);
   mn_kernel_op_destroy(&A);
@@ -317,60 +343,34 @@ static mn_status packed_solve_double(mn_fit_job *j, mn_pmat *pm, double *anorm)
   return s;
 }
 
-/* The lambda path of a kernel source on packed storage: per extra lambda,
- * K restored from its copy on disk with that lambda on the diagonal, the
- * factor and solve, K restored again for the metrics, the test error
- * through the prediction path (the test block is never overwritten).  A
- * factorization that fails marks the point failed. */
-static mn_status packed_lambda_path(mn_fit_job *j, mn_pmat *pm)
+/* A lambda path point of a kernel source on packed storage: K restored
+ * from its copy on disk (which holds K + lambda_0 I) with lambda on the
+ * diagonal, the factor and solve, K restored again for R. */
+static mn_status packed_point(mn_fit_job *j, void *vctx, double lambda, double *a, double *R,
+                              int *failed)
 {
-  const mn_fit_opts *o = j->o;
+  mn_pmat *pm = vctx;
   const size_t n = j->n, c = j->c;
-  mn_fit_result *res = j->res;
-  double *a = malloc((n * c + 1) * sizeof *a), *R = malloc((n * c + 1) * sizeof *R);
-  int32_t *tp = malloc((n + 1) * sizeof *tp);
+  const double shift = lambda - j->o->solver.lambda;
+  MN_TRY(mn_pmat_restore(pm, &j->saved));
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    mn_pmat_column(pm, i, &len)[0] += shift;
+  }
+  mn_status t = mn_pmat_potrf(pm, j->progress);
+  if (t == MN_ERR_NOMEM) return t;
+  if (t) {
+    *failed = 1;
+    return MN_OK;
+  }
+  memcpy(a, j->Y, n * c * sizeof *a);
+  mn_pmat_potrs_ws(pm, c, a, n, NULL);
+  MN_TRY(mn_pmat_restore(pm, &j->saved));
   mn_kernel_op *A = NULL;
-  mn_status s = MN_OK;
-  if (!a || !R || !tp) {
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the lambda path");
-    goto done;
-  }
-  for (size_t k = 0; k < o->n_lambda_path; k++) {
-    mn_lambda_point *pt = &res->path[res->n_path++];
-    memset(pt, 0, sizeof *pt);
-    pt->lambda = o->lambda_path[k];
-    pt->test_error = pt->rkhs_norm = pt->rel_residual = pt->train_error = NAN;
-    /* The copy holds K + lambda_0 I. */
-    const double shift = pt->lambda - o->solver.lambda;
-    MN_TRY_GOTO(s, mn_pmat_restore(pm, &j->saved), done);
-    for (size_t i = 0; i < n; i++) {
-      size_t len;
-      mn_pmat_column(pm, i, &len)[0] += shift;
-    }
-    mn_progress_begin(j->progress, "lambda path", (double)o->n_lambda_path);
-    mn_progress_update(j->progress, (double)k);
-    mn_status t = mn_pmat_potrf(pm, NULL);
-    mn_progress_end(j->progress);
-    if (t == MN_ERR_NOMEM) { s = t; goto done; }
-    if (t) { pt->failed = 1; continue; }
-    memcpy(a, j->Y, n * c * sizeof *a);
-    mn_pmat_potrs_ws(pm, c, a, n, NULL);
-    MN_TRY_GOTO(s, mn_pmat_restore(pm, &j->saved), done);
-    MN_TRY_GOTO(s, mn_kernel_op_create_packed(pm, shift, &A), done);
-    mn_kernel_op_apply(A, c, a, n, R, n, NULL);
-    mn_kernel_op_destroy(&A);
-    mn_fit_point_metrics(n, c, pt->lambda, j->y, j->Y, a, R, tp, &pt->rel_residual,
-                         &pt->train_error, &pt->rkhs_norm, NULL);
-    MN_TRY_GOTO(s, mn_fit_test_error(j, a, NULL, &pt->test_error, NULL), done);
-    if (!isfinite(pt->rel_residual) || !isfinite(pt->rkhs_norm) ||
-        !isfinite(pt->train_error) || (j->m && !isfinite(pt->test_error)))
-      pt->failed = 1;
-  }
-done:
-  free(a);
-  free(R);
-  free(tp);
-  return s;
+  MN_TRY(mn_kernel_op_create_packed(pm, shift, &A));
+  mn_kernel_op_apply(A, c, a, n, R, n, NULL);
+  mn_kernel_op_destroy(&A);
+  return MN_OK;
 }
 
 mn_status mn_fit_backend_packed(mn_fit_job *j)
@@ -398,7 +398,7 @@ mn_status mn_fit_backend_packed(mn_fit_job *j)
   }
   MN_TRY_GOTO(s, packed_solve_double(j, pm, NULL), done);
   cg_finish(j, &xcg);
-  if (j->src && j->o->n_lambda_path) s = packed_lambda_path(j, pm);
+  if (j->src && j->o->n_lambda_path) s = lambda_path(j, packed_point, pm);
 done:
   free(xcg);
   mn_kernel_op_destroy(&A);

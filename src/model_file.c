@@ -269,8 +269,8 @@ static const char *const features_names[] = {"none", "gabor", "randconv", "rff"}
 static const char *name_kernel(int k) { return mn_kernel_kind_name((mn_kernel_kind)k); }
 static const char *name_inputs(int k) { return mn_inputs_kind_name((mn_inputs_kind)k); }
 static const char *name_source(int k) { return mn_randconv_source_name((mn_randconv_source)k); }
-static const char *name_pooling(int k) { return k == MN_RANDCONV_POOL_SUM ? "sum" : k == 0 ? "avg" : "unknown"; }
-static const char *name_precision(int k) { return k == MN_RANDCONV_DOUBLE ? "double" : k == 0 ? "single" : "unknown"; }
+static const char *name_pooling(int k) { return mn_randconv_pooling_name((mn_randconv_pooling)k); }
+static const char *name_precision(int k) { return mn_randconv_precision_name((mn_randconv_precision)k); }
 static const char *name_features(int k) { return features_names[k]; }
 static const char *name_scale(int k) { return mn_scale_kind_name((mn_scale_kind)k); }
 

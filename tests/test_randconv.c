@@ -214,9 +214,11 @@ out:
   mn_dataset_destroy(&te);
 }
 
-static void test_bits_blocks_threads(void)
+/* Same bits for every block size and 1 or 2 threads, in precision pr. */
+static void bits_blocks_threads(mn_randconv_precision pr)
 {
   const size_t n = 37, m = 9, F = 600;
+  rc_precision = pr;
   mn_dataset *tr = images(n, 9, 9, 3, 31), *te = images(m, 9, 9, 3, 32);
   double *G[5], *Gx[5], *sqt[5];
   const size_t blocks[5] = {256, 512, 768, 1024, 256};
@@ -246,6 +248,7 @@ static void test_bits_blocks_threads(void)
     mn_randconv_destroy(&rc);
   }
   openblas_set_num_threads(mn_blas_threads() > 0 ? mn_blas_threads() : 2);
+  rc_precision = MN_RANDCONV_DOUBLE;
   for (int t = 1; ok && t < 5; t++) {
     for (size_t j = 0; j < n; j++)
       TU_CHECK(!memcmp(G[0] + j + j * n, G[t] + j + j * n, (n - j) * sizeof(double)),
@@ -262,6 +265,12 @@ static void test_bits_blocks_threads(void)
   }
   mn_dataset_destroy(&tr);
   mn_dataset_destroy(&te);
+}
+
+static void test_bits_blocks_threads(void)
+{
+  bits_blocks_threads(MN_RANDCONV_DOUBLE);
+  bits_blocks_threads(MN_RANDCONV_SINGLE);
 }
 
 static void test_seeds(void)

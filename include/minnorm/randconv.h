@@ -102,6 +102,11 @@ const char *mn_randconv_opts_check(const mn_randconv_opts *o);
 /* "patches" | "gaussian"; MN_ERR_ARG naming both otherwise. */
 mn_status mn_randconv_source_parse(const char *s, mn_randconv_source *src);
 const char *mn_randconv_source_name(mn_randconv_source s);
+/* "avg" | "sum" and "single" | "double" likewise. */
+mn_status mn_randconv_pooling_parse(const char *s, mn_randconv_pooling *p);
+const char *mn_randconv_pooling_name(mn_randconv_pooling p);
+mn_status mn_randconv_precision_parse(const char *s, mn_randconv_precision *p);
+const char *mn_randconv_precision_name(mn_randconv_precision p);
 
 /* Draws the filters and estimates the whitening from `train` (its h, w,
  * channels give the image shape; the patches are drawn from all of its

@@ -94,24 +94,9 @@ int cli_common_flag(int argc, char **argv, int *i, cli_common *c)
   if (FLAG("--randconv-zca")) OK(cli_double("--randconv-zca", v, &c->pipe.randconv.zca_eps));
   if (FLAG("--randconv-pool")) OK(cli_size("--randconv-pool", v, &c->pipe.randconv.pool));
   if (FLAG("--randconv-block")) OK(cli_size("--randconv-block", v, &c->pipe.randconv.block));
-  if (FLAG("--randconv-pooling")) {
-    if (r < 0) return -1;
-    if (!strcmp(v, "avg") || !strcmp(v, "sum")) {
-      c->pipe.randconv.pooling = !strcmp(v, "sum") ? MN_RANDCONV_POOL_SUM : MN_RANDCONV_POOL_AVG;
-      return 1;
-    }
-    mn_error_set(MN_ERR_ARG, "--randconv-pooling '%s': expected avg or sum", v);
-    return -1;
-  }
-  if (FLAG("--randconv-precision")) {
-    if (r < 0) return -1;
-    if (!strcmp(v, "single") || !strcmp(v, "double")) {
-      c->pipe.randconv.precision = !strcmp(v, "double") ? MN_RANDCONV_DOUBLE : MN_RANDCONV_SINGLE;
-      return 1;
-    }
-    mn_error_set(MN_ERR_ARG, "--randconv-precision '%s': expected single or double", v);
-    return -1;
-  }
+  if (FLAG("--randconv-pooling")) OK(mn_randconv_pooling_parse(v, &c->pipe.randconv.pooling));
+  if (FLAG("--randconv-precision"))
+    OK(mn_randconv_precision_parse(v, &c->pipe.randconv.precision));
 
   if (FLAG("--labels")) OK(mn_transform_parse_labels(v, &c->tr));
   if (FLAG("--inputs")) OK(mn_transform_parse_inputs(v, &c->tr));

@@ -304,7 +304,7 @@ def main():
         if x.row == "cifar-randconv-ridge":
             p = x.point
             te, tr, nm, res = p["test_error"], p["train_error"], p["rkhs_norm"], p["relative_residual"]
-            what = "%s, λ = %g (RC_LAMBDA; a λ picked on the test set is optimistic)" % (
+            what = "%s, λ = %g (RC_LAMBDA: the best ridge on a validation split of the training set, README; never the test set)" % (
                 x.what, p["lambda"])
             tm, mem = "(the λ = 0 run)", "(the λ = 0 run)"
         else:

@@ -23,11 +23,13 @@ set -euo pipefail
 # ---- settings -----------------------------------------------------------
 # CIFAR-10 random convolutional features, --full (the paper: 32,000 random
 # filters, n = 50,000; 15 % with l2 regularization, lambda not stated).
-RC_F="${RC_F:-32000}"              # filters (randconv:F)
-RC_FLAGS="${RC_FLAGS:-}"           # extra fit flags for the randconv run, word-split
-                                   # (e.g. "--randconv-bias 0.25"); they come last, so they override
-RC_SIGMA="${RC_SIGMA:-0.6}"        # Gaussian bandwidth on the features (README: chosen at n = 2,000)
-RC_LAMBDA="${RC_LAMBDA:-1e-2}"     # the ridge row's lambda (--lambda-path of the same run)
+RC_F="${RC_F:-32000}"              # filters (randconv:F); README's full row: RC_F=8192
+RC_FLAGS="${RC_FLAGS:---randconv-standardize}"  # extra fit flags for the randconv run,
+                                   # word-split; they come last, so they override (the
+                                   # settings chosen on the validation split, README)
+RC_SIGMA="${RC_SIGMA:-1.5}"        # Gaussian bandwidth on the features (validation split)
+RC_LAMBDA="${RC_LAMBDA:-0.01}"     # the ridge row's lambda (--lambda-path of the same run;
+                                   # the best on the validation split, README)
 # --quick: every row scaled down.
 QUICK_N="${QUICK_N:-10000}"        # training images, every quick row (at most 10,000)
 QUICK_RC_F="${QUICK_RC_F:-1024}"   # filters of the quick randconv run

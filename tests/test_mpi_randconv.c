@@ -21,7 +21,12 @@
  *             (one chunk) and 300 (a partial chunk; blocks of 256 and of
  *             512); gaussian and linear kernels (linear: the raw inner
  *             products); standardized features; no test set;
- *   refusal   lists not ascending: MN_ERR_ARG, nothing computed.
+ *   refusal   lists not ascending: MN_ERR_ARG, nothing computed;
+ *   fit       mn_fit_run_source on the backend (scalapack, NB 32) against
+ *             the single-node fit of the same source: alpha within 1e-9,
+ *             the same test predictions and norm; a build_tiles failing on
+ *             the last rank only makes every rank return its MN_ERR_NOMEM
+ *             and message ("rank R of P: ..."), no hang.
  * A check failing on any rank fails the program on every rank.
  */
 #include <math.h>
@@ -171,6 +176,95 @@ done:
   mn_dataset_destroy(&te);
 }
 
+/* ---- the fit ------------------------------------------------------------ */
+
+/* A source whose build_tiles fails on one rank only (the others build). */
+typedef struct {
+  const mn_kernel_source *inner;
+  int fail_rank;
+} failing_ctx;
+
+static mn_status failing_build_tiles(void *vctx, const mn_kernel *k, const mn_kernel_tiles *t,
+                                     mn_fit_result *res, mn_progress *progress)
+{
+  const failing_ctx *f = vctx;
+  if (mn_dist_rank() == f->fail_rank)
+    return mn_error_set(MN_ERR_NOMEM, "injected: out of memory for the local tiles");
+  return f->inner->build_tiles(f->inner->ctx, k, t, res, progress);
+}
+
+/* mn_fit_run_source on the distributed backend (scalapack, NB 32) against
+ * the single-node fit of the same source: alpha within 1e-9, the same test
+ * predictions and norm; then a build_tiles failing on the last rank only:
+ * every rank returns MN_ERR_NOMEM with that rank's message. */
+static void check_fit(size_t n, size_t m)
+{
+  mn_dataset *tr = images(n, 5 + n), *te = images(m, 77);
+  mn_randconv_opts ro = mn_randconv_opts_default();
+  ro.filters = 256;
+  ro.patch = 5;
+  ro.whiten_samples = 2000;
+  mn_randconv *rc = NULL;
+  double *a1 = NULL, *a2 = NULL, *a3 = NULL;
+  int32_t *p1 = malloc((m + 1) * sizeof *p1), *p2 = malloc((m + 1) * sizeof *p2);
+  mn_status s = tr && te && p1 && p2 ? mn_randconv_create(&ro, tr, &rc) : MN_ERR_NOMEM;
+  CHECK(s == MN_OK, "fit setup: %s", mn_error_message());
+  if (s) goto done;
+  mn_randconv_fit_ctx ctx;
+  mn_kernel_source src;
+  mn_randconv_kernel_source(rc, tr, te, &ctx, &src);
+  mn_fit_opts o = mn_fit_opts_default();
+  o.kernel.sigma = 1.0;
+  mn_fit_result r1, r2;
+  s = mn_fit_run_source(&o, &src, &a1, &r1, p1);
+  CHECK(s == MN_OK, "single-node source fit: %s", mn_error_message());
+  mn_dist_opts dopt = mn_dist_opts_default();
+  dopt.nb = 32;
+  o.solver.kind = MN_SOLVER_SCALAPACK;
+  CHECK(mn_dist_fit_backend(&dopt, o.solver.kind, &o.backend) == MN_OK && o.backend,
+        "backend");
+  if (s || !o.backend) goto done;
+  s = mn_fit_run_source(&o, &src, &a2, &r2, p2);
+  CHECK(s == MN_OK, "distributed source fit: %s", mn_error_message());
+  if (s) goto done;
+  const size_t c = src.c;
+  const double da = tu_reldiff(n * c, a2, a1);
+  size_t diff = 0;
+  for (size_t i = 0; i < m; i++) diff += p1[i] != p2[i];
+  CHECK(da <= 1e-9, "n=%zu: alpha differs from one node's by %.2e", n, da);
+  CHECK(diff == 0, "n=%zu: %zu of %zu test predictions differ", n, diff, m);
+  CHECK(fabs(r1.rkhs_norm - r2.rkhs_norm) <= 1e-9 * r1.rkhs_norm, "norm %.12g vs %.12g",
+        r2.rkhs_norm, r1.rkhs_norm);
+  CHECK(r2.solve.used == MN_SOLVER_SCALAPACK && r2.dist.ranks == mn_dist_size(),
+        "solver %s on %d ranks", mn_solver_kind_name(r2.solve.used), r2.dist.ranks);
+  CHECK(r2.rel_residual < 1e-10, "residual %.2e", r2.rel_residual);
+  if (mn_dist_rank() == 0)
+    printf("  fit n=%zu m=%zu grid %dx%d: alpha vs one node %.1e, %zu/%zu predictions equal, "
+           "test error %.3f, residual %.1e\n",
+           n, m, r2.dist.nprow, r2.dist.npcol, da, m - diff, m, r2.test_error, r2.rel_residual);
+  /* One rank fails inside build_tiles: all return its status together. */
+  failing_ctx fc = {&src, mn_dist_size() - 1};
+  mn_kernel_source bad = src;
+  bad.build_tiles = failing_build_tiles;
+  bad.ctx = &fc;
+  s = mn_fit_run_source(&o, &bad, &a3, &r2, p2);
+  const char *msg = mn_error_message();
+  char want[32];
+  snprintf(want, sizeof want, "rank %d of %d", fc.fail_rank, mn_dist_size());
+  CHECK(s == MN_ERR_NOMEM && a3 == NULL, "failing rank: status %d", (int)s);
+  CHECK(msg && strstr(msg, "injected") && (mn_dist_size() == 1 || strstr(msg, want)),
+        "failing rank: message '%s'", msg ? msg : "(null)");
+done:
+  free(a1);
+  free(a2);
+  free(a3);
+  free(p1);
+  free(p2);
+  mn_randconv_destroy(&rc);
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}
+
 int main(int argc, char **argv)
 {
   if (mn_dist_init(&argc, &argv) || !mn_dist_enabled()) {
@@ -199,6 +293,8 @@ int main(int argc, char **argv)
       {130, 23, 32, 300, 256, S, 0, G, 0.1}, {130, 23, 7, 256, 256, S, 1, Lin, 0.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_case(&g, &cases[i]);
+  check_fit(130, 41);
+  check_fit(257, 60);
   MPI_Allreduce(MPI_IN_PLACE, worst, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
   int f = failures, all = 0, nchecks = checks;
   MPI_Allreduce(&f, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);

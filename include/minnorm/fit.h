@@ -5,8 +5,8 @@
  *   backend  fills alpha and K alpha: dense (chol, eig, cg), packed double,
  *            mixed precision with a stored double K or with K from the data
  *            (src/fit_backend.c); the kernel comes from the data or from a
- *            kernel source (randconv); the distributed backend (mpi/) is the
- *            next one;
+ *            kernel source (randconv); or the distributed backend (mpi/),
+ *            from the data or from a source's build_tiles;
  *   finish   residual, train error, norms, test prediction (one path: the
  *            test x train kernel times alpha, from the data or from the
  *            source's stored block) and the lambda path.

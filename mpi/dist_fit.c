@@ -17,6 +17,10 @@
  *                                stall (from the data), or pdpotrf on the
  *                                kept double K (dsposv's fallback).
  *   scores    the test rows split across the ranks, summed.
+ *   a kernel source (p->src, randconv): solve fills the local K and this
+ *             rank's slice of the test block through src->build_tiles,
+ *             pdpotrf factors a copy (the residual multiplies by the kept
+ *             K), scores multiplies the kept slice by alpha; scalapack only.
  * The distributed operator and the p?potrs preconditioners are in
  * dist_op.c, the grid, layout and tile builder in dist_grid.c.
  * Vectors (alpha, Y, residuals: n x c) are replicated on every rank; the
@@ -46,7 +50,8 @@ typedef struct {
   double t_comm;
   mn_dist_info info;
   double *Kt;        /* a kernel source's test rows [t0, t1) x all training
-                        (column-major, ld t1 - t0), from solve to scores   */
+                        (column-major, ld t1 - t0), from solve to scores;
+                        freed by summarize, or by the next fit's backend   */
 } dist_ctx;
 
 /* This rank's test rows [*r0, *r1) for prediction: m split evenly. */
@@ -527,6 +532,8 @@ mn_status mn_dist_fit_backend(const mn_dist_opts *o, mn_solver_kind kind,
     MN_TRY(mn_grid_create(MPI_COMM_WORLD, &the_ctx.g));
     the_ctx_made = 1;
   }
+  free(the_ctx.Kt); /* a test slice left by a fit that failed after its solve */
+  the_ctx.Kt = NULL;
   the_ctx.o = *o;
   if (the_ctx.o.nb == 0) the_ctx.o.nb = MN_DIST_NB_DEFAULT;
   the_ctx.t_comm = 0;

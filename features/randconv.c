@@ -397,6 +397,23 @@ mn_status mn_randconv_gram(const mn_randconv *rc, size_t n, const double *x,
   return s;
 }
 
+mn_status mn_randconv_gram_tiles(const mn_randconv *rc, size_t n, const double *x, size_t nr,
+                                 const size_t *rows, size_t nc, const size_t *cols, double *A,
+                                 size_t lda, size_t m, const double *xt, double *Kt, size_t ldkt,
+                                 double *sq, double *sq_test, mn_progress *progress,
+                                 double *t_features, double *t_gram)
+{
+  int bad = lda < (nr ? nr : 1) || (m && (!Kt || !sq_test || ldkt < m));
+  for (size_t a = 0; a < nr && !bad; a++) bad = rows[a] >= n || (a && rows[a] <= rows[a - 1]);
+  for (size_t b = 0; b < nc && !bad; b++) bad = cols[b] >= n || (b && cols[b] <= cols[b - 1]);
+  if (bad) return mn_error_set(MN_ERR_ARG, "randconv: bad tile lists or output dimensions");
+  return rc->o.precision == MN_RANDCONV_SINGLE
+             ? mn_rc_tiles_s(rc, n, x, nr, rows, nc, cols, A, lda, m, xt, Kt, ldkt, sq, sq_test,
+                             progress, t_features, t_gram)
+             : mn_rc_tiles_d(rc, n, x, nr, rows, nc, cols, A, lda, m, xt, Kt, ldkt, sq, sq_test,
+                             progress, t_features, t_gram);
+}
+
 /* The kernel source's build (fit.h): K's lower triangle in pm (packed or a
  * wrapped dense matrix, the same calls either way), the test block if Kt. */
 static mn_status source_build(void *vctx, const mn_kernel *k, mn_pmat *K, double *Kt,
@@ -422,6 +439,46 @@ static mn_status source_build(void *vctx, const mn_kernel *k, mn_pmat *K, double
   return s;
 }
 
+/* The kernel source's build_tiles (fit.h): the raw products of the listed
+ * rows x columns and of the test slice, then the kernel's map with the
+ * squared norms of all training rows (each rank computes them itself, so
+ * they need no reduction and have the single-node bits). */
+static mn_status source_build_tiles(void *vctx, const mn_kernel *k, const mn_kernel_tiles *t,
+                                    mn_fit_result *res, mn_progress *progress)
+{
+  const mn_randconv_fit_ctx *ctx = vctx;
+  const size_t n = ctx->train->n, m = ctx->test && t->Kt ? t->t1 - t->t0 : 0;
+  const size_t nr = t->nr, nc = t->nc, ld = t->lda;
+  double *sq = calloc(n + m + nr + nc + 1, sizeof *sq);
+  if (!sq) return mn_error_set(MN_ERR_NOMEM, "out of memory");
+  double *sqt = sq + n, *sqr = sqt + m, *sqc = sqr + nr;
+  for (size_t b = 0; b < nc; b++) memset(t->A + b * ld, 0, nr * sizeof *t->A);
+  if (m) memset(t->Kt, 0, m * n * sizeof *t->Kt);
+  double tf = 0, tg = 0;
+  mn_status s = mn_randconv_gram_tiles(ctx->rc, n, ctx->train->x, nr, t->rows, nc, t->cols,
+                                       t->A, ld, m, m ? ctx->test->x + t->t0 * ctx->test->d : NULL,
+                                       m ? t->Kt : NULL, m, sq, sqt, progress, &tf, &tg);
+  res->t_features += tf;
+  if (!s) {
+    for (size_t a = 0; a < nr; a++) sqr[a] = sq[t->rows[a]];
+    for (size_t b = 0; b < nc; b++) sqc[b] = sq[t->cols[b]];
+    mn_kernel_map_inner(k, nr, nc, sqr, sqc, t->A, ld);
+    /* The global diagonal exactly (lists ascending: one merge). */
+    for (size_t a = 0, b = 0; a < nr && b < nc;) {
+      if (t->rows[a] < t->cols[b]) a++;
+      else if (t->rows[a] > t->cols[b]) b++;
+      else {
+        t->A[a + b * ld] = mn_kernel_diag(k, sqr[a]) + t->lambda;
+        a++;
+        b++;
+      }
+    }
+    mn_kernel_map_inner(k, m, n, sqt, sq, t->Kt, m);
+  }
+  free(sq);
+  return s;
+}
+
 void mn_randconv_kernel_source(const mn_randconv *rc, const mn_dataset *train,
                                const mn_dataset *test, mn_randconv_fit_ctx *ctx,
                                mn_kernel_source *src)
@@ -441,5 +498,6 @@ void mn_randconv_kernel_source(const mn_randconv *rc, const mn_dataset *train,
                        2 * D * sizeof(double) + rc->o.filters * rc->p * sizeof(float);
   src->scratch_per_sample = D * real_size(rc) + 2 * sizeof(double);
   src->build = source_build;
+  src->build_tiles = source_build_tiles;
   src->ctx = ctx;
 }

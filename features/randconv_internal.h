@@ -69,4 +69,17 @@ mn_status mn_rc_gram_d(const mn_randconv *rc, size_t n, const double *x, size_t 
                        const double *xt, mn_pmat *G, double *Gx, size_t ldgx, double *sq_test,
                        mn_progress *progress, double *t_features, double *t_gram);
 
+/* The accumulation of randconv.h's mn_randconv_gram_tiles in one
+ * precision. */
+mn_status mn_rc_tiles_s(const mn_randconv *rc, size_t n, const double *x, size_t nr,
+                        const size_t *rows, size_t nc, const size_t *cols, double *A,
+                        size_t lda, size_t m, const double *xt, double *Kt, size_t ldkt,
+                        double *sq, double *sq_test, mn_progress *progress,
+                        double *t_features, double *t_gram);
+mn_status mn_rc_tiles_d(const mn_randconv *rc, size_t n, const double *x, size_t nr,
+                        const size_t *rows, size_t nc, const size_t *cols, double *A,
+                        size_t lda, size_t m, const double *xt, double *Kt, size_t ldkt,
+                        double *sq, double *sq_test, mn_progress *progress,
+                        double *t_features, double *t_gram);
+
 #endif

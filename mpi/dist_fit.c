@@ -17,6 +17,10 @@
  *                                stall (from the data), or pdpotrf on the
  *                                kept double K (dsposv's fallback).
  *   scores    the test rows split across the ranks, summed.
+ *   a kernel source (p->src, randconv): solve fills the local K and this
+ *             rank's slice of the test block through src->build_tiles,
+ *             pdpotrf factors a copy (the residual multiplies by the kept
+ *             K), scores multiplies the kept slice by alpha; scalapack only.
  * The distributed operator and the p?potrs preconditioners are in
  * dist_op.c, the grid, layout and tile builder in dist_grid.c.
  * Vectors (alpha, Y, residuals: n x c) are replicated on every rank; the
@@ -45,7 +49,17 @@ typedef struct {
   mn_dist_opts o;
   double t_comm;
   mn_dist_info info;
+  double *Kt;        /* a kernel source's test rows [t0, t1) x all training
+                        (column-major, ld t1 - t0), from solve to scores;
+                        freed by summarize, or by the next fit's backend   */
 } dist_ctx;
+
+/* This rank's test rows [*r0, *r1) for prediction: m split evenly. */
+static void test_slice(const mn_grid *g, size_t m, size_t *r0, size_t *r1)
+{
+  *r0 = m * (size_t)g->rank / (size_t)g->size;
+  *r1 = m * (size_t)(g->rank + 1) / (size_t)g->size;
+}
 
 /* ---- plan --------------------------------------------------------------- */
 
@@ -57,20 +71,28 @@ static size_t route_el_bytes(mn_solver_kind kind, int stored)
 }
 
 /* The largest rank's need on `size` ranks: its local K, the replicated
- * data and vectors, the operator's and preconditioner's scratch. */
-static size_t rank_bytes(mn_solver_kind kind, int stored, size_t n, size_t d, size_t c,
-                         size_t m, size_t nb, int size, size_t *local)
+ * data and vectors, the operator's and preconditioner's scratch.  A kernel
+ * source (src): the local K twice (kept for the residual, and factored),
+ * its slice of the test block and the source's scratch instead of the
+ * data. */
+static size_t rank_bytes(mn_solver_kind kind, int stored, const mn_kernel_source *src,
+                         size_t n, size_t d, size_t c, size_t m, size_t nb, int size,
+                         size_t *local)
 {
   int P, Q;
   mn_grid_shape(size, &P, &Q);
   const size_t mloc = mn_bc_count(n, nb, 0, P), nloc = mn_bc_count(n, nb, 0, Q);
   *local = mloc * nloc;
-  const size_t data = (n + m) * (d + 1) * sizeof(double) + (n + m) * sizeof(int32_t);
+  const size_t ms = (m + (size_t)size - 1) / (size_t)size;
+  const size_t data = src ? ms * n * sizeof(double) + src->scratch_fixed +
+                                src->scratch_per_sample * (n + ms + mloc + nloc) +
+                                *local * sizeof(double)
+                          : (n + m) * (d + 1) * sizeof(double) + (n + m) * sizeof(int32_t);
   const size_t fit = (4 * n * c + 3 * n + m * c) * sizeof(double);
   const size_t drivers = 4 * n * c * sizeof(double);
   const size_t op = (mloc > nb ? mloc : nb) * nb * sizeof(double) + nloc * c * sizeof(double) +
                     mloc * (2 * c + 2) * sizeof(double) + 2 * n * (c + 1) * sizeof(double) +
-                    (P > 1 ? mloc * (d + 1) * sizeof(double) : 0);
+                    (P > 1 && !src ? mloc * (d + 1) * sizeof(double) : 0);
   const size_t scalapack = 4 * nb * (mloc + nloc) * sizeof(double); /* panel buffers */
   return *local * route_el_bytes(kind, stored) + data + fit + drivers + op + scalapack;
 }
@@ -95,7 +117,12 @@ static mn_status be_plan(void *ctx, const mn_fit_problem *p, mn_fit_planned *pla
   route routes[3];
   int nr = 0;
   const int mk = p->solver->mixed_k;
-  switch (p->solver->kind) {
+  if (p->src && p->solver->kind == MN_SOLVER_SCALAPACK_MIXED)
+    return mn_error_set(MN_ERR_ARG,
+                        "--solver scalapack-mixed: this kernel comes from accumulated feature "
+                        "products and exists only as the stored local K; use scalapack or auto");
+  if (p->src) routes[nr++] = (route){MN_SOLVER_SCALAPACK, 0};
+  else switch (p->solver->kind) {
   case MN_SOLVER_SCALAPACK: routes[nr++] = (route){MN_SOLVER_SCALAPACK, 0}; break;
   case MN_SOLVER_SCALAPACK_MIXED:
     if (mk != MN_MIXED_K_DATA) routes[nr++] = (route){MN_SOLVER_SCALAPACK_MIXED, 1};
@@ -109,7 +136,8 @@ static mn_status be_plan(void *ctx, const mn_fit_problem *p, mn_fit_planned *pla
   }
   size_t local = 0, need = 0;
   for (int i = 0; i < nr; i++) {
-    need = rank_bytes(routes[i].kind, routes[i].stored, n, d, c, m, nb, g->size, &local);
+    need = rank_bytes(routes[i].kind, routes[i].stored, p->src, n, d, c, m, nb, g->size,
+                      &local);
     if (local < INT_LIMIT && (!budget || need <= budget)) {
       plan->kind = routes[i].kind;
       plan->stored_k = routes[i].stored;
@@ -124,7 +152,7 @@ static mn_status be_plan(void *ctx, const mn_fit_problem *p, mn_fit_planned *pla
   int fits_at = 0;
   for (int q = g->size + 1; q <= 1 << 20 && !fits_at; q++) {
     size_t lq = 0;
-    const size_t nq = rank_bytes(r.kind, r.stored, n, d, c, m, nb, q, &lq);
+    const size_t nq = rank_bytes(r.kind, r.stored, p->src, n, d, c, m, nb, q, &lq);
     if (lq < INT_LIMIT && (!budget || nq <= budget)) fits_at = q;
   }
   char b[32], have[32], more[96];
@@ -170,6 +198,7 @@ typedef struct {
   int desc[9];
   double *xr, *sqr;   /* gathered local rows (P > 1), else x itself        */
   double *A;          /* local double K                                    */
+  double *F;          /* a kernel source: A's copy that pdpotrf factors    */
   float *As;          /* local single K                                    */
   double *rowabs;
 } solve_state;
@@ -179,6 +208,7 @@ static void state_free(solve_state *st)
   if (st->xr != st->p->x) free(st->xr);
   if (st->sqr != st->p->sq) free(st->sqr);
   free(st->A);
+  free(st->F);
   free(st->As);
   free(st->rowabs);
   mn_bc_layout_destroy(&st->L);
@@ -192,7 +222,8 @@ static mn_status state_init(solve_state *st, int want_double, int want_single)
   mn_status s = mn_bc_layout_create(g, p->n, (size_t)st->dc->o.nb, &st->L);
   const size_t mloc = st->L.mloc, el = st->L.lld * st->L.nloc + 1;
   if (!s) {
-    if (mloc == p->n) {
+    if (mloc == p->n || p->src) {
+      /* (a kernel source has no rows: x, sq and these stay NULL) */
       st->xr = (double *)p->x;
       st->sqr = (double *)p->sq;
     } else {
@@ -207,10 +238,13 @@ static mn_status state_init(solve_state *st, int want_double, int want_single)
     st->rowabs = malloc((p->n + 1) * sizeof *st->rowabs);
     if (want_double) st->A = mn_alloc_big(el * sizeof *st->A);
     if (want_single) st->As = mn_alloc_big(el * sizeof *st->As);
-    if (!st->xr || !st->sqr || !st->rowabs || (want_double && !st->A) ||
+    if (p->src) st->F = mn_alloc_big(el * sizeof *st->F);
+    if ((p->x && (!st->xr || !st->sqr)) || !st->rowabs || (want_double && !st->A) ||
+        (p->src && !st->F) ||
         (want_single && !st->As)) {
       char b[32];
-      mn_format_bytes(el * ((want_double ? 8 : 0) + (want_single ? 4 : 0)), b, sizeof b);
+      mn_format_bytes(el * ((want_double ? 8 : 0) + (want_single ? 4 : 0) + (p->src ? 8 : 0)),
+                      b, sizeof b);
       s = mn_error_set(MN_ERR_NOMEM, "out of memory for the local part of K (%s)", b);
     }
   }
@@ -223,10 +257,11 @@ static mn_status state_init(solve_state *st, int want_double, int want_single)
   return mn_dist_agree(s);
 }
 
-/* alpha = (K + lambda I)^-1 Y by the double factor in st->A (pdpotrf
- * there), R from the data operator; *anorm = ||K + lambda I||_inf. */
-static mn_status solve_double(solve_state *st, double *alpha, double *R, mn_fit_result *res,
-                              double *anorm)
+/* alpha = (K + lambda I)^-1 Y by the double factor of F (pdpotrf there),
+ * R from the stored local K + lambda I in Ak (both triangles), or from the
+ * data operator when Ak is NULL; *anorm = ||K + lambda I||_inf. */
+static mn_status solve_double(solve_state *st, double *F, const double *Ak, double *alpha,
+                              double *R, mn_fit_result *res, double *anorm)
 {
   dist_ctx *dc = st->dc;
   const mn_fit_problem *p = st->p;
@@ -235,16 +270,17 @@ static mn_status solve_double(solve_state *st, double *alpha, double *R, mn_fit_
   int info = 0;
   mn_progress_begin(p->progress, "factor", 1);
   double t0 = MPI_Wtime();
-  pdpotrf_("L", &nn, st->A, &one, &one, st->desc, &info, 1);
+  pdpotrf_("L", &nn, F, &one, &one, st->desc, &info, 1);
   mn_progress_end(p->progress);
   res->t_factor += MPI_Wtime() - t0;
   MN_TRY(factor_status(&dc->g, "pdpotrf", info, n));
   mn_precond *M = NULL;
   mn_kernel_op *op = NULL;
-  mn_status s = mn_dist_chol_create(&dc->g, &st->L, st->desc, st->A, 0, c, &dc->t_comm, &M);
+  const double lambda = p->solver->lambda;
+  mn_status s = mn_dist_chol_create(&dc->g, &st->L, st->desc, F, 0, c, &dc->t_comm, &M);
   if (!s)
-    s = mn_dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, NULL,
-                          0.0, p->solver->lambda, c, &dc->t_comm, &op);
+    s = mn_dist_op_create(&dc->g, &st->L, p->kernel, p->d, p->x, p->sq, st->xr, st->sqr, Ak,
+                          lambda, Ak ? 0.0 : lambda, c, &dc->t_comm, &op);
   if ((s = mn_dist_agree(s))) goto done;
   t0 = MPI_Wtime();
   memcpy(alpha, p->Y, n * c * sizeof *alpha);
@@ -326,7 +362,7 @@ static mn_status solve_mixed(solve_state *st, int stored, double *alpha, double 
     st->As = NULL;
     double anorm = 0;
     t0 = MPI_Wtime();
-    if ((s = solve_double(st, alpha, R, res, &anorm))) goto done;
+    if ((s = solve_double(st, st->A, NULL, alpha, R, res, &anorm))) goto done;
     mn_iter_measure(n, c, p->Y, alpha, R, anorm, &mi->rel_residual, &mi->backward_error);
     mi->converged = 1;
   }
@@ -334,6 +370,33 @@ done:
   mn_precond_destroy(&M);
   mn_kernel_op_destroy(&op);
   return s;
+}
+
+/* A kernel source: the local tiles of K + lambda I (both triangles) and
+ * this rank's slice of the test block from src->build_tiles, then pdpotrf
+ * on a copy (the residual multiplies by the kept local K). */
+static mn_status solve_source(solve_state *st, double *alpha, double *R, mn_fit_result *res)
+{
+  dist_ctx *dc = st->dc;
+  const mn_fit_problem *p = st->p;
+  const mn_kernel_source *src = p->src;
+  size_t t0 = 0, t1 = 0;
+  test_slice(&dc->g, p->m, &t0, &t1);
+  dc->Kt = malloc(((t1 - t0) * p->n + 1) * sizeof *dc->Kt);
+  mn_status s = dc->Kt ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory for the %zu x %zu "
+                                               "slice of the test block", t1 - t0, p->n);
+  double t_start = MPI_Wtime(), tf0 = res->t_features;
+  if (!s) {
+    const mn_kernel_tiles t = {st->L.mloc, st->L.nloc, st->L.rows, st->L.cols,
+                               p->solver->lambda, st->A, st->L.lld, t0, t1,
+                               p->m ? dc->Kt : NULL};
+    s = src->build_tiles(src->ctx, p->kernel, &t, res, p->progress);
+  }
+  res->t_gram = MPI_Wtime() - t_start - (res->t_features - tf0);
+  MN_TRY(mn_dist_agree(s));
+  memcpy(st->F, st->A, st->L.lld * st->L.nloc * sizeof *st->F);
+  double anorm = 0;
+  return solve_double(st, st->F, st->A, alpha, R, res, &anorm);
 }
 
 static mn_status be_solve(void *ctx, const mn_fit_problem *p, const mn_fit_planned *plan,
@@ -349,8 +412,12 @@ static mn_status be_solve(void *ctx, const mn_fit_problem *p, const mn_fit_plann
   res->bytes_K = dc->info.local_elements *
                  (mixed ? (stored ? sizeof(double) + sizeof(float) : sizeof(float))
                         : sizeof(double));
+  free(dc->Kt);
+  dc->Kt = NULL;
   mn_status s = state_init(&st, !mixed || stored, mixed);
-  if (!s) {
+  if (!s && p->src) {
+    s = solve_source(&st, alpha, R, res);
+  } else if (!s) {
     if (mixed) {
       s = solve_mixed(&st, stored, alpha, R, res);
     } else {
@@ -358,7 +425,7 @@ static mn_status be_solve(void *ctx, const mn_fit_problem *p, const mn_fit_plann
       mn_bc_build(&st.L, p->kernel, p->d, p->x, p->sq, st.xr, st.sqr, p->solver->lambda, 1,
                   st.A, NULL, NULL, p->progress);
       res->t_gram = MPI_Wtime() - t0;
-      s = solve_double(&st, alpha, R, res, &anorm);
+      s = solve_double(&st, st.A, NULL, alpha, R, res, &anorm);
     }
   }
   state_free(&st);
@@ -373,12 +440,18 @@ static mn_status be_scores(void *ctx, const mn_fit_problem *p, const double *alp
   dist_ctx *dc = ctx;
   const mn_grid *g = &dc->g;
   const size_t m = p->m, c = p->c;
-  const size_t r0 = m * (size_t)g->rank / (size_t)g->size;
-  const size_t r1 = m * (size_t)(g->rank + 1) / (size_t)g->size, mr = r1 - r0;
+  size_t r0 = 0, r1 = 0;
+  test_slice(g, m, &r0, &r1);
+  const size_t mr = r1 - r0;
   double *sqz = malloc((mr + 1) * sizeof *sqz);
   mn_kernel_op *op = NULL;
   mn_status s = sqz ? MN_OK : mn_error_set(MN_ERR_NOMEM, "out of memory for prediction");
-  if (!s) {
+  if (!s && p->src) {
+    /* The slice of the test block that solve kept (the one prediction
+     * path of a source: the stored block times alpha). */
+    s = dc->Kt ? mn_kernel_op_create_cross_dense(mr, p->n, dc->Kt, mr ? mr : 1, &op)
+               : mn_error_set(MN_ERR_INTERNAL, "scores before solve");
+  } else if (!s) {
     mn_kernel_row_norms(mr, p->d, p->xt + r0 * p->d, sqz);
     s = mn_kernel_op_create_cross_data(p->kernel, p->n, p->d, p->x, p->sq, mr,
                                        p->xt + r0 * p->d, sqz, &op);
@@ -398,6 +471,8 @@ done:
 static void be_summarize(void *ctx, mn_fit_result *res)
 {
   dist_ctx *dc = ctx;
+  free(dc->Kt);
+  dc->Kt = NULL;
   const mn_grid *g = &dc->g;
   double t[8] = {res->t_features, res->t_gram,    res->t_factor, res->t_solve,
                  res->t_residual, res->t_predict, res->t_total,  dc->t_comm};
@@ -457,6 +532,8 @@ mn_status mn_dist_fit_backend(const mn_dist_opts *o, mn_solver_kind kind,
     MN_TRY(mn_grid_create(MPI_COMM_WORLD, &the_ctx.g));
     the_ctx_made = 1;
   }
+  free(the_ctx.Kt); /* a test slice left by a fit that failed after its solve */
+  the_ctx.Kt = NULL;
   the_ctx.o = *o;
   if (the_ctx.o.nb == 0) the_ctx.o.nb = MN_DIST_NB_DEFAULT;
   the_ctx.t_comm = 0;

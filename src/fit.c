@@ -81,11 +81,13 @@ static mn_status scores_from_source(const mn_fit_job *j, const double *alpha, do
   return MN_OK;
 }
 
+/* What a backend sees: rows of data, or a kernel source (x, sq, xt NULL). */
 static mn_fit_problem problem(const mn_fit_job *j)
 {
-  mn_fit_problem p = {&j->o->kernel, &j->o->solver, j->n, j->train->d, j->c, j->m,
-                      j->train->x, j->sq, j->test ? j->test->x : NULL, j->Y, j->o->max_memory,
-                      j->o->solver.progress};
+  const mn_dataset *tr = j->src ? NULL : j->train, *te = j->src ? NULL : j->test;
+  mn_fit_problem p = {&j->o->kernel, &j->o->solver, j->n, tr ? tr->d : j->src->d, j->c, j->m,
+                      tr ? tr->x : NULL, j->sq, te ? te->x : NULL, j->Y, j->o->max_memory,
+                      j->o->solver.progress, j->src};
   return p;
 }
 
@@ -349,18 +351,12 @@ static size_t source_bytes(size_t n, const void *ctx)
          src->scratch_fixed + src->scratch_per_sample * (n + src->m);
 }
 
-mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
-                            double **alpha_out, mn_fit_result *res, int32_t *test_pred)
+/* The single-node plan of a kernel source: chol (dense) or packed, auto by
+ * memory; MN_ERR_TOO_BIG naming the largest n that fits. */
+static mn_status source_plan(const mn_fit_opts *o, const mn_kernel_source *src,
+                             mn_fit_planned *plan)
 {
-  *alpha_out = NULL;
-  memset(res, 0, sizeof *res);
-  const char *bad = mn_fit_opts_check(o);
-  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
   mn_solver_kind kind = o->solver.kind;
-  if (o->backend)
-    return mn_error_set(MN_ERR_ARG,
-                        "this kernel (accumulated feature products, e.g. randconv) is one "
-                        "stored n x n matrix of one node; run it without mpirun, or with -np 1");
   if (kind == MN_SOLVER_MIXED)
     return mn_error_set(MN_ERR_ARG,
                         "--solver mixed: this kernel comes from accumulated feature products "
@@ -398,25 +394,49 @@ mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
                         "test block and the feature scratch) but only %s is available; %s%s",
                         n, mn_solver_kind_name(kind), b, m, n, have, adv, alt);
   }
+  plan->kind = kind;
+  plan->bytes = need;
+  return MN_OK;
+}
+
+mn_status mn_fit_run_source(const mn_fit_opts *o, const mn_kernel_source *src,
+                            double **alpha_out, mn_fit_result *res, int32_t *test_pred)
+{
+  *alpha_out = NULL;
+  memset(res, 0, sizeof *res);
+  const char *bad = mn_fit_opts_check(o);
+  if (bad) return mn_error_set(MN_ERR_ARG, "%s", bad);
+  if (o->backend && !src->build_tiles)
+    return mn_error_set(MN_ERR_ARG,
+                        "this kernel source builds only one stored n x n matrix of one node; "
+                        "run it without mpirun, or with -np 1");
   mn_fit_job j;
   memset(&j, 0, sizeof j);
   j.saved.fd = -1;
-  j.n = n;
+  j.o = o;
+  j.n = src->n;
   j.c = src->c;
-  j.m = m;
+  j.m = src->m;
   j.y = src->y;
   j.y_test = src->y_test;
   j.src = src;
-  j.scores = scores_from_source;
-  j.plan.kind = kind;
-  j.plan.bytes = need;
-  mn_status s = MN_OK;
-  j.Kt = malloc((m * n + 1) * sizeof *j.Kt);
-  if (!j.Kt) {
-    s = mn_error_set(MN_ERR_NOMEM, "out of memory for the %zu x %zu test block", m, n);
-    goto fail;
+  mn_status s;
+  if (o->backend) {
+    /* The backend plans, builds its tiles through src->build_tiles, keeps
+     * its slice of the test block and predicts from it. */
+    const mn_fit_problem p = problem(&j);
+    j.scores = scores_from_backend;
+    s = o->backend->plan(o->backend->ctx, &p, &j.plan);
+  } else {
+    j.scores = scores_from_source;
+    s = source_plan(o, src, &j.plan);
+    if (!s) {
+      j.Kt = malloc((j.m * j.n + 1) * sizeof *j.Kt);
+      if (!j.Kt)
+        s = mn_error_set(MN_ERR_NOMEM, "out of memory for the %zu x %zu test block", j.m, j.n);
+    }
   }
-  if ((s = run(&j, o, res, test_pred))) goto fail;
+  if (s || (s = run(&j, o, res, test_pred))) goto fail;
   res->d = src->d;
   *alpha_out = j.alpha;
   j.alpha = NULL;

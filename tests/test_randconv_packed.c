@@ -14,6 +14,8 @@
  * dense one's; same test predictions; the packed alpha has the same bits at
  * every block size; its lambda path (K from the copy on disk) gives the
  * dense path's points.
+ * Tiles: mn_randconv_gram_tiles (a distributed fit's local part) on lists
+ * of rows and columns against the whole Gram.
  */
 #include <float.h>
 #include <math.h>
@@ -205,10 +207,88 @@ static void test_fit_packed_vs_chol(void)
   mn_dataset_destroy(&te);
 }
 
+/* mn_randconv_gram_tiles on arbitrary lists of rows x columns (the
+ * distributed fit's local tiles; here without MPI, so the sanitizer build
+ * runs it) against the whole Gram of mn_randconv_gram: the entries within
+ * 1e-12 of max |G| in double and 1e-6 in single precision (other GEMM
+ * shapes), the diagonal and the training norms bit-equal to G's diagonal,
+ * the test block and its norms likewise; unordered lists and a short
+ * leading dimension refused. */
+static void test_tiles_vs_gram(void)
+{
+  const size_t n = 41, m = 9, F = 300;
+  mn_dataset *tr = images(n, 10, 10, 3, 31), *te = images(m, 10, 10, 3, 32);
+  size_t rows[41], cols[41], all[41], nr = 0, nc = 0;
+  for (size_t i = 0; i < n; i++) {
+    all[i] = i;
+    if (i % 2 || i == 4) rows[nr++] = i;
+    if (i % 3 == 0) cols[nc++] = i;
+  }
+  for (int prec = 0; prec < 2; prec++) {
+    rc_precision = prec ? MN_RANDCONV_DOUBLE : MN_RANDCONV_SINGLE;
+    mn_randconv *rc = make(tr, F, 3, 2, MN_RANDCONV_PATCHES, 256, 5);
+    if (!rc) continue;
+    double *G = calloc(n * n, sizeof *G), *Gx = calloc(m * n, sizeof *Gx);
+    double *sqt = calloc(m, sizeof *sqt), *A = calloc(n * n, sizeof *A);
+    double *At = calloc(m * n, sizeof *At), *sq = calloc(n, sizeof *sq);
+    double *sqt2 = calloc(m, sizeof *sqt2);
+    TU_CHECK(mn_randconv_gram(rc, n, tr->x, m, te->x, G, n, Gx, m, sqt, NULL, NULL, NULL) ==
+                 MN_OK, "gram: %s", mn_error_message());
+    double gmax = 0;
+    for (size_t i = 0; i < n * n; i++) gmax = fmax(gmax, fabs(G[i]));
+    const double tol = prec ? 1e-12 : 1e-6;
+    /* a strided subset, and every row (the path without a gather) */
+    for (int pass = 0; pass < 2; pass++) {
+      const size_t *rl = pass ? all : rows, nrl = pass ? n : nr, lda = nrl + 3;
+      memset(A, 0, n * n * sizeof *A);
+      memset(At, 0, m * n * sizeof *At);
+      memset(sq, 0, n * sizeof *sq);
+      memset(sqt2, 0, m * sizeof *sqt2);
+      mn_status s = mn_randconv_gram_tiles(rc, n, tr->x, nrl, rl, nc, cols, A, lda, m, te->x,
+                                           At, m, sq, sqt2, NULL, NULL, NULL);
+      TU_CHECK(s == MN_OK, "tiles: %s", mn_error_message());
+      double worst = 0;
+      size_t diag_bad = 0;
+      for (size_t b = 0; b < nc; b++)
+        for (size_t a = 0; a < nrl; a++) {
+          const size_t i = rl[a], j = cols[b];
+          const double ref = i >= j ? G[i + j * n] : G[j + i * n], v = A[a + b * lda];
+          if (i == j) diag_bad += v != ref;
+          else worst = fmax(worst, fabs(v - ref) / gmax);
+        }
+      for (size_t i = 0; i < m * n; i++) worst = fmax(worst, fabs(At[i] - Gx[i]) / gmax);
+      size_t sq_bad = 0;
+      for (size_t i = 0; i < n; i++) sq_bad += sq[i] != G[i + i * n];
+      for (size_t i = 0; i < m; i++) sq_bad += sqt2[i] != sqt[i];
+      TU_CHECK(worst <= tol, "%s, %s rows: tiles differ by %.2e of max |G|",
+               prec ? "double" : "single", pass ? "all" : "some", worst);
+      TU_CHECK(diag_bad == 0 && sq_bad == 0, "%zu diagonal, %zu norms not bit-equal", diag_bad,
+               sq_bad);
+    }
+    const size_t back[2] = {3, 1};
+    TU_CHECK(mn_randconv_gram_tiles(rc, n, tr->x, 2, back, nc, cols, A, n, 0, NULL, NULL, 1, sq,
+                                    NULL, NULL, NULL, NULL) == MN_ERR_ARG, "unordered rows");
+    TU_CHECK(mn_randconv_gram_tiles(rc, n, tr->x, nr, rows, nc, cols, A, nr - 1, 0, NULL, NULL,
+                                    1, sq, NULL, NULL, NULL, NULL) == MN_ERR_ARG, "short lda");
+    free(G);
+    free(Gx);
+    free(sqt);
+    free(A);
+    free(At);
+    free(sq);
+    free(sqt2);
+    mn_randconv_destroy(&rc);
+  }
+  rc_precision = MN_RANDCONV_DOUBLE;
+  mn_dataset_destroy(&tr);
+  mn_dataset_destroy(&te);
+}
+
 int main(void)
 {
   static const tu_test tests[] = {{"packed Gram vs dense, same bits", test_gram_packed_vs_dense},
                                   {"fit: packed vs chol", test_fit_packed_vs_chol},
+                                  {"tiles of row and column lists vs the Gram", test_tiles_vs_gram},
                                   {NULL, NULL}};
   static const tu_suite suites[] = {{"randconv_packed", tests}, {NULL, NULL}};
   return tu_run(suites);

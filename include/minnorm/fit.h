@@ -5,8 +5,8 @@
  *   backend  fills alpha and K alpha: dense (chol, eig, cg), packed double,
  *            mixed precision with a stored double K or with K from the data
  *            (src/fit_backend.c); the kernel comes from the data or from a
- *            kernel source (randconv); the distributed backend (mpi/) is the
- *            next one;
+ *            kernel source (randconv); or the distributed backend (mpi/),
+ *            from the data or from a source's build_tiles;
  *   finish   residual, train error, norms, test prediction (one path: the
  *            test x train kernel times alpha, from the data or from the
  *            source's stored block) and the lambda path.
@@ -167,6 +167,23 @@ mn_status mn_fit_run(const mn_fit_opts *o, const mn_dataset *train,
  * Kt[i + j m] = k(test_i, train_j)); with Kt NULL it skips the test set
  * (a rebuild of K alone).  It may add to res->t_features (the rest of its
  * time counts as the Gram build). */
+/* A distributed fit's share of a kernel source (mn_kernel_source's
+ * build_tiles): the entries K(rows[a], cols[b]) of an arbitrary list of
+ * global training rows x columns (ascending, 0-based; a rank's 2-D
+ * block-cyclic tiles), both triangles, exact k(x, x) + lambda on the global
+ * diagonal, into A (column-major nr x nc, ld lda); and, when Kt is non-NULL,
+ * the test block of test rows [t0, t1) against all n training samples
+ * (column-major, ld t1 - t0: Kt[i + j (t1 - t0)] = k(test_{t0+i}, train_j)). */
+typedef struct {
+  size_t nr, nc;
+  const size_t *rows, *cols;
+  double lambda;
+  double *A;
+  size_t lda;
+  size_t t0, t1;
+  double *Kt;
+} mn_kernel_tiles;
+
 typedef struct {
   size_t n, c, m;              /* training samples, classes, test samples  */
   size_t d;                    /* features per sample (for the report)     */
@@ -175,10 +192,20 @@ typedef struct {
   size_t scratch_fixed, scratch_per_sample;
   mn_status (*build)(void *ctx, const mn_kernel *k, mn_pmat *K, double *Kt,
                      mn_fit_result *res, mn_progress *progress);
+  /* A distributed fit's local part (mn_kernel_tiles; NULL: the source runs
+   * on one node only).  Called by every rank with its own lists; no
+   * communication inside (the backend agrees on the status afterwards).
+   * Scratch: scratch_fixed + scratch_per_sample (n + (t1 - t0) + nr + nc)
+   * bytes.  May add to res->t_features. */
+  mn_status (*build_tiles)(void *ctx, const mn_kernel *k, const mn_kernel_tiles *t,
+                           mn_fit_result *res, mn_progress *progress);
   void *ctx;
 } mn_kernel_source;
 
-/* mn_fit_run for a kernel source: the dense solvers (chol, eig, cg) on the
+/* mn_fit_run for a kernel source.  With o->backend (mpirun) the backend
+ * plans, builds each rank's tiles through src->build_tiles and solves
+ * (scalapack; auto takes it); refused when the source has no build_tiles.
+ * On one node: the dense solvers (chol, eig, cg) on the
  * stored n × n K, or panel-packed double (packed: K's lower triangle in
  * n^2/2 doubles; auto takes chol when the dense K fits max_memory, else
  * packed).  The packed route's residual (K + lambda I) alpha comes from K
@@ -206,6 +233,8 @@ typedef struct {
   const double *Y;              /* one-hot targets, n x c column-major          */
   size_t max_memory;            /* this process's budget (0 = no limit)        */
   mn_progress *progress;        /* may be NULL                                 */
+  const mn_kernel_source *src;  /* a kernel source instead of rows of data
+                                   (x, sq, xt NULL; d = src->d); NULL: data */
 } mn_fit_problem;
 
 struct mn_fit_backend {

@@ -167,11 +167,33 @@ mn_status mn_randconv_gram_pmat(const mn_randconv *rc, size_t n, const double *x
                                 double *Gx, size_t ldgx, double *sq_test,
                                 mn_progress *progress, double *t_features, double *t_gram);
 
+/* The inner products for an arbitrary list of global rows x global
+ * columns of G = Phi Phi^T (a distributed fit's local block-cyclic part of
+ * K) and, for m test images xt, the whole m x n test block, accumulated
+ * as mn_randconv_gram_pmat does (per block of filters the features of all
+ * n training images and of the m test images; per chunk one GEMM in the
+ * map's precision per tile, added in double):
+ *   A  (nr x nc, column-major, lda >= nr): A[a + b lda] += phi(rows[a]) .
+ *      phi(cols[b]), both triangles; where rows[a] = cols[b] the exact
+ *      double sum of squares (G's diagonal);
+ *   Kt (m x n, ldkt >= m; may be NULL when m == 0) += Phi_test Phi^T;
+ *   sq (n) += ||phi(train_i)||^2, sq_test (m) += ||phi(test_i)||^2.
+ * rows and cols ascending, each < n.  The caller zeroes the outputs.
+ * The entries equal mn_randconv_gram's up to the GEMM shapes (the same
+ * chunks, the same sums in double).  MN_ERR_ARG, MN_ERR_NOMEM. */
+mn_status mn_randconv_gram_tiles(const mn_randconv *rc, size_t n, const double *x, size_t nr,
+                                 const size_t *rows, size_t nc, const size_t *cols, double *A,
+                                 size_t lda, size_t m, const double *xt, double *Kt, size_t ldkt,
+                                 double *sq, double *sq_test, mn_progress *progress,
+                                 double *t_features, double *t_gram);
+
 /* The fit's view of these features (fit.h): a kernel source whose K and
  * test block come from mn_randconv_gram followed by the kernel's map of
  * the inner products (mn_kernel_map_gram / mn_kernel_map_inner).  ctx is
  * filled here and must outlive the fit; it borrows rc, train and test
- * (test may be NULL). */
+ * (test may be NULL).  Its build_tiles (a distributed fit) computes the
+ * features of every training image on every rank, and of its slice of the
+ * test images. */
 typedef struct {
   const mn_randconv *rc;
   const mn_dataset *train, *test;

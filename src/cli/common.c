@@ -171,9 +171,9 @@ int cli_common_check(cli_common *c)
   /* Under mpirun with several ranks (or --solver scalapack*), the fit runs
    * on the distributed backend (collective: every rank gets here). */
   if (mn_dist_fit_backend(&c->dist, c->fit.solver.kind, &c->fit.backend)) return -1;
-  if (c->fit.backend && c->pipe.features == MN_FEATURES_RANDCONV) {
-    mn_error_set(MN_ERR_ARG, "--features randconv:F accumulates K as one stored n x n matrix "
-                             "of one node; run it without mpirun, or with -np 1");
+  if (c->fit.backend && c->pipe.features == MN_FEATURES_RANDCONV && !c->dist_randconv) {
+    mn_error_set(MN_ERR_ARG, "--features randconv:F runs on several ranks only in `minnorm "
+                             "fit`; run this command without mpirun, or with -np 1");
     return -1;
   }
   if (c->pipe.data && mn_dataset_spec_check(c->pipe.data)) return -1;
@@ -262,6 +262,9 @@ void cli_common_help(FILE *f)
 "                       patches, max(0, +-z - bias), averaged over pool x pool\n"
 "                       regions: 2 pool^2 F features, never stored (K is\n"
 "                       accumulated over blocks of filters); dense solvers only;\n"
+"                       under mpirun (fit only) scalapack, each rank building\n"
+"                       its own blocks of K from every training image's\n"
+"                       features;\n"
 "                       rff:D: D random Fourier features of the Gaussian\n"
 "                       kernel of bandwidth --sigma (or --gamma; Rahimi &\n"
 "                       Recht 2007), sqrt(2/D) cos(omega.x + b), omega ~\n"

@@ -26,6 +26,9 @@ typedef struct {
   int validate_seed_given; /* --validate-seed appeared (else: --seed)        */
   int quiet;            /* --quiet                                           */
   int progress;         /* --progress: progress on stderr even if not a tty  */
+  int dist_randconv;    /* the command runs randconv on the distributed
+                           backend (fit: mn_fit_run_source's build_tiles);
+                           0: refused under mpirun with several ranks      */
 } cli_common;
 
 void cli_common_defaults(cli_common *c);

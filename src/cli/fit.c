@@ -4,6 +4,8 @@
 #include <string.h>
 #include "minnorm/io.h"
 #include "minnorm/model_file.h"
+#include "minnorm/randconv.h"
+#include "minnorm/sysinfo.h"
 #include "minnorm/report.h"
 #include "commands.h"
 #include "common.h"
@@ -70,6 +72,7 @@ static int parse(int argc, char **argv, fit_args *a, int *help)
       return 2;
     }
   }
+  a->com.dist_randconv = 1; /* mn_fit_run_source runs it on the backend */
   return cli_common_check(&a->com) ? 2 : 0;
 }
 
@@ -105,6 +108,7 @@ int cli_fit_main(int argc, char **argv)
   memset(&model, 0, sizeof model);
   int32_t *pred = NULL;
   mn_pipeline *pipe = NULL;
+  mn_randconv *own_rc = NULL;
   char *cmd = cli_join_args("minnorm", argc, argv);
   mn_fit_result res;
   double changed = 0;
@@ -129,9 +133,20 @@ int cli_fit_main(int argc, char **argv)
   if (a.com.pipe.features == MN_FEATURES_RANDCONV) {
     /* Random convolutional features: K accumulated over filter blocks; the
      * pipeline built the filters and whitening (timed in t_feat). */
+    const mn_randconv *rcm = pipe ? mn_pipeline_randconv(pipe) : NULL;
+    if (!rcm) {
+      /* A rank that was sent the data (--mpi-data bcast) draws the same
+       * map from the same training images and options: its filters and
+       * whitening depend on nothing else (randconv.h). */
+      const double t0 = mn_time_now();
+      s = mn_randconv_create(&a.com.pipe.randconv, train, &own_rc);
+      rcm = own_rc;
+      t_feat = mn_time_now() - t0;
+    }
+    if ((s = mn_dist_agree(s))) goto fail;
     mn_randconv_fit_ctx ctx;
     mn_kernel_source src;
-    mn_randconv_kernel_source(mn_pipeline_randconv(pipe), train, test, &ctx, &src);
+    mn_randconv_kernel_source(rcm, train, test, &ctx, &src);
     if ((s = mn_fit_run_source(&a.com.fit, &src, &model.alpha, &res, pred))) goto fail;
     model.n = res.n;
     model.c = res.c;
@@ -174,6 +189,7 @@ fail:
 done:
   mn_progress_destroy(&prog);
   mn_model_release(&model);
+  mn_randconv_destroy(&own_rc);
   mn_pipeline_destroy(&pipe);
   mn_dataset_destroy(&train);
   mn_dataset_destroy(&test);

@@ -209,17 +209,17 @@ expect_fail "--features foo" 2 "--features" fit --data "mnist:$good" "${D[@]}" -
 # accuracy is measured on CIFAR-10.
 ntest=$((ntest + 1))
 mkdir -p "$work/out-rc"
-RC=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:100 --sigma 0.5)
+RC=(fit --data "mnist:$good" --n 60 --n-test 30 --quiet --features randconv:300 --sigma 0.5)
 run "${RC[@]}" --out "$work/out-rc/run.json" --save-alpha "$work/out-rc/a.npy"
 rc1=$rc
-run "${RC[@]}" --randconv-block 64 --save-alpha "$work/out-rc/b.npy"
+run "${RC[@]}" --randconv-block 256 --save-alpha "$work/out-rc/b.npy"
 why=$(feature_report_bad "$work/out-rc/run.json" \
-  "randconv(F=100,k=6,patches,bias=0.5,zca=0.1,pool=2)" 800)
+  "randconv(F=300,k=6,patches,bias=0.5,zca=0.1,pool=2)" 2400)
 if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
   fail "randconv: exit $rc1/$rc: $(head -c 300 "$work/stderr")"
 elif [ -n "$why" ]; then fail "randconv: $why"
 elif ! cmp -s "$work/out-rc/a.npy" "$work/out-rc/b.npy"; then
-  fail "randconv: --randconv-block 64 changed alpha"
+  fail "randconv: --randconv-block 256 changed alpha"
 else ok "randconv: fits exactly, reports the map, same alpha for another block size"; fi
 expect_fail "randconv:0" 2 "randconv" fit --data "mnist:$good" "${D[@]}" --features randconv:0
 expect_fail "randconv:x" 2 "randconv" fit --data "mnist:$good" "${D[@]}" --features randconv:x

@@ -232,7 +232,7 @@ expect_fail "--randconv-patch 40" 1 "patch" fit --data "mnist:$good" "${D[@]}" \
 expect_fail "randconv with --solver mixed" 1 "use chol, packed, eig or cg" fit \
   --data "mnist:$good" "${D[@]}" --features randconv:10 --solver mixed
 ntest=$((ntest + 1))
-run "${RC[@]}" --solver packed --randconv-block 64 --out "$work/out-rc/p.json"
+run "${RC[@]}" --solver packed --randconv-block 256 --out "$work/out-rc/p.json"
 if [ "$rc" -ne 0 ]; then fail "randconv --solver packed: exit $rc: $(head -c 300 "$work/stderr")"
 elif ! grep -q '"packed"' "$work/out-rc/p.json"; then fail "randconv --solver packed: not reported"
 else ok "randconv: --solver packed fits"; fi

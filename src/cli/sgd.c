@@ -78,6 +78,12 @@ static int parse(int argc, char **argv, sgd_args *a, int *help)
     }
   }
   if (cli_common_check(&a->com) || cli_sgd_check(&a->sgd, &a->com)) return 2;
+  if (a->com.pipe.randconv.standardize) {
+    /* The explicit features (primal) are not standardized (randconv.h). */
+    mn_error_set(MN_ERR_ARG, "--randconv-standardize applies to the kernel fit (minnorm fit); "
+                 "sgd's explicit randconv features are not standardized");
+    return 2;
+  }
   return 0;
 }
 

@@ -120,7 +120,7 @@ if cmp -s "$work/r1/a.npy" "$work/r2/a.npy"; then fail "seeds 11 and 12 give the
 else ok "seeds 11 and 12 give different alphas"; fi
 twice "fit --features rff:300" fit "${D[@]}" "${F[@]}" --features rff:300 --seed 3
 twice "fit --features randconv:64" fit "${D[@]}" "${F[@]}" --features randconv:64 \
-  --randconv-block 64 --seed 4
+  --randconv-block 256 --seed 4
 twice "sweep" sweep "${D[@]}" --corrupt 0,0.5 --seed 5 --out o.csv --quiet
 twice "sgd kernel" sgd "${D[@]}" --epochs 3 --seed 6 --save-alpha a.npy --out o.csv \
   --report r.json --quiet

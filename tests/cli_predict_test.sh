@@ -46,7 +46,7 @@ D=(--data "mnist:$data" --n 300 --n-test 100)
 # ---- 1. round trips ------------------------------------------------------------
 i=0
 for args in "" "--features gabor" "--features rff:400 --kernel linear --solver eig" \
-            "--features randconv:64 --randconv-block 64" "--inputs shuffled --seed 5" \
+            "--features randconv:64 --randconv-block 256" "--inputs shuffled --seed 5" \
             "--inputs random --seed 6" "--inputs gaussian --seed 7" "--labels corrupt:0.5"; do
   ntest=$((ntest + 1))
   i=$((i + 1))

@@ -30,6 +30,7 @@
 #include "dist.h"
 #include "dist_internal.h"
 #include "testutil.h"
+#include "mpi_util.h"
 
 static int failures, checks;
 
@@ -281,22 +282,8 @@ static void check_operator(size_t n, size_t nb, int stored)
 
 int main(int argc, char **argv)
 {
-  if (mn_dist_init(&argc, &argv) || !mn_dist_enabled()) {
-    fprintf(stderr, "test_mpi: %s\n", mn_error_message());
-    return 1;
-  }
-  int inited = 0;
-  MPI_Initialized(&inited);
-  if (!inited) {
-    fprintf(stderr, "test_mpi: run it under mpirun (mpirun -np P test_mpi)\n");
-    return 1;
-  }
   mn_grid g;
-  if (mn_grid_create(MPI_COMM_WORLD, &g)) {
-    fprintf(stderr, "test_mpi: %s\n", mn_error_message());
-    return 1;
-  }
-  if (g.rank == 0) printf("test_mpi: %d ranks, grid %d x %d\n", g.size, g.P, g.Q);
+  if (mpi_test_start("test_mpi", &argc, &argv, &g)) return 1;
   const size_t tn[] = {1, 37, 257, 300};
   const size_t tnb[] = {7, 32, 128};
   for (size_t a = 0; a < 4; a++)

@@ -40,6 +40,7 @@
 #include "dist.h"
 #include "dist_internal.h"
 #include "testutil.h"
+#include "mpi_util.h"
 
 static int failures, checks;
 
@@ -267,22 +268,8 @@ done:
 
 int main(int argc, char **argv)
 {
-  if (mn_dist_init(&argc, &argv) || !mn_dist_enabled()) {
-    fprintf(stderr, "test_mpi_randconv: %s\n", mn_error_message());
-    return 1;
-  }
-  int inited = 0;
-  MPI_Initialized(&inited);
-  if (!inited) {
-    fprintf(stderr, "test_mpi_randconv: run it under mpirun (mpirun -np P ...)\n");
-    return 1;
-  }
   mn_grid g;
-  if (mn_grid_create(MPI_COMM_WORLD, &g)) {
-    fprintf(stderr, "test_mpi_randconv: %s\n", mn_error_message());
-    return 1;
-  }
-  if (g.rank == 0) printf("test_mpi_randconv: %d ranks, grid %d x %d\n", g.size, g.P, g.Q);
+  if (mpi_test_start("test_mpi_randconv", &argc, &argv, &g)) return 1;
   const mn_randconv_precision D = MN_RANDCONV_DOUBLE, S = MN_RANDCONV_SINGLE;
   const mn_kernel_kind G = MN_KERNEL_GAUSSIAN, Lin = MN_KERNEL_LINEAR;
   const tcase cases[] = {

@@ -1,11 +1,29 @@
 /* minnorm tests — the start of an MPI test program (test_mpi.c,
  * test_mpi_randconv.c): MPI through the library, a refusal outside mpirun,
- * the process grid.  Include after dist.h and dist_internal.h. */
+ * the process grid, and the per-rank CHECK.  Include after dist.h and
+ * dist_internal.h. */
 #ifndef MINNORM_TESTS_MPI_UTIL_H
 #define MINNORM_TESTS_MPI_UTIL_H
 
 #include <stdio.h>
 #include <mpi.h>
+
+/* Checks counted per rank; the first 20 failures print with the rank. */
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                              \
+  do {                                                                                \
+    checks++;                                                                         \
+    if (!(cond)) {                                                                    \
+      failures++;                                                                     \
+      if (failures <= 20) {                                                           \
+        fprintf(stderr, "rank %d: %s:%d: check failed: ", mn_dist_rank(), __FILE__,  \
+                __LINE__);                                                            \
+        fprintf(stderr, __VA_ARGS__);                                                 \
+        fputc('\n', stderr);                                                          \
+      }                                                                               \
+    }                                                                                 \
+  } while (0)
 
 /* 0 with *g the grid of MPI_COMM_WORLD, else 1 after a message naming the
  * program; rank 0 prints the grid. */

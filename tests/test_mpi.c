@@ -32,21 +32,6 @@
 #include "testutil.h"
 #include "mpi_util.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                              \
-  do {                                                                                \
-    checks++;                                                                         \
-    if (!(cond)) {                                                                    \
-      failures++;                                                                     \
-      if (failures <= 20) {                                                           \
-        fprintf(stderr, "rank %d: %s:%d: check failed: ", mn_dist_rank(), __FILE__,  \
-                __LINE__);                                                            \
-        fprintf(stderr, __VA_ARGS__);                                                 \
-        fputc('\n', stderr);                                                          \
-      }                                                                               \
-    }                                                                                 \
-  } while (0)
 
 static mn_kernel gaussian(double sigma)
 {

@@ -42,21 +42,6 @@
 #include "testutil.h"
 #include "mpi_util.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                              \
-  do {                                                                                \
-    checks++;                                                                         \
-    if (!(cond)) {                                                                    \
-      failures++;                                                                     \
-      if (failures <= 20) {                                                           \
-        fprintf(stderr, "rank %d: %s:%d: check failed: ", mn_dist_rank(), __FILE__,  \
-                __LINE__);                                                            \
-        fprintf(stderr, __VA_ARGS__);                                                 \
-        fputc('\n', stderr);                                                          \
-      }                                                                               \
-    }                                                                                 \
-  } while (0)
 
 /* Worst scaled difference seen, per precision (reported by rank 0). */
 static double worst[2];

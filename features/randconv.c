@@ -138,8 +138,7 @@ double mn_randconv_conv_madds(const mn_randconv *rc)
 
 /* The raw patch at position (r, c) of image img (interleaved h × w × ch):
  * out[(dr · k + dc) · ch + cc]. */
-static void get_patch(const mn_randconv *rc, const double *img, size_t r, size_t c,
-                      double *out)
+void mn_rc_get_patch(const mn_randconv *rc, const double *img, size_t r, size_t c, double *out)
 {
   const size_t kc = rc->k * rc->ch;
   for (size_t dr = 0; dr < rc->k; dr++)
@@ -171,7 +170,7 @@ static void random_patch(const mn_randconv *rc, const mn_dataset *ds, mn_rng *g,
 {
   size_t i = (size_t)mn_rng_below(g, ds->n);
   size_t r = (size_t)mn_rng_below(g, rc->R), c = (size_t)mn_rng_below(g, rc->C);
-  get_patch(rc, ds->x + i * ds->d, r, c, v);
+  mn_rc_get_patch(rc, ds->x + i * ds->d, r, c, v);
   normalize_patch(rc->p, v);
 }
 

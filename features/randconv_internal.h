@@ -41,6 +41,10 @@ struct mn_randconv {
 /* Threads the maps use (the BLAS thread count, 1 .. RC_MAX_THREADS). */
 size_t mn_rc_threads(void);
 
+/* The raw patch at position (r, c) of img (interleaved h × w × ch):
+ * out[(dr · k + dc) · ch + cc]. */
+void mn_rc_get_patch(const mn_randconv *rc, const double *img, size_t r, size_t c, double *out);
+
 /* 1 / sqrt(var(v) + RC_CONTRAST) of a patch of p values; *mean its mean. */
 double mn_rc_contrast_scale(size_t p, const double *v, double *mean);
 
